@@ -1,0 +1,70 @@
+"""The audit trail: one row per change, written inside the caller's transaction."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import models
+
+from lms_identity.models import AuditEvent, IdpConnection
+from lms_identity.models.audit import ActorType
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who asked for a change: an IdP connection, an admin, the person themself, or the system."""
+
+    type: str
+    id: str = ""
+    label: str = ""
+    connection_id: int | None = None
+
+    @classmethod
+    def of_connection(cls, connection: IdpConnection) -> "Actor":
+        return cls(ActorType.CONNECTION, str(connection.pk), connection.slug, connection.pk)
+
+    @classmethod
+    def of_admin(cls, user: Any) -> "Actor":
+        return cls(ActorType.ADMIN, str(user.pk), str(user.user_name))
+
+    @classmethod
+    def of_user(cls, user: Any) -> "Actor":
+        return cls(ActorType.USER, str(user.pk), str(user.user_name), user.connection_id)
+
+    @classmethod
+    def system(cls, name: str) -> "Actor":
+        return cls(ActorType.SYSTEM, "", name)
+
+
+def jsonable(value: Any) -> Any:
+    """A value as it can be stored in the audit JSON (dates as ISO strings, models as their pk)."""
+    if isinstance(value, models.Model):
+        return str(value.pk)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if value is None or isinstance(value, str | int | float | bool | list | dict):
+        return value
+    return str(value)
+
+
+def record_event(
+    actor: Actor,
+    action: str,
+    target: models.Model | None = None,
+    *,
+    changes: dict[str, tuple[Any, Any]] | None = None,
+    context: dict[str, Any] | None = None,
+    connection_id: int | None = None,
+) -> AuditEvent:
+    """Write one audit event. Call it inside the transaction of the change it describes."""
+    return AuditEvent.objects.create(
+        actor_type=actor.type,
+        actor_id=actor.id,
+        actor_label=actor.label[:255],
+        action=action,
+        target_type=target._meta.model_name if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
+        target_label=str(target)[:255] if target is not None else "",
+        connection_id=connection_id if connection_id is not None else actor.connection_id,
+        changes={k: [jsonable(b), jsonable(a)] for k, (b, a) in (changes or {}).items()},
+        context={k: jsonable(v) for k, v in (context or {}).items()},
+    )

@@ -1,0 +1,33 @@
+"""The event outbox: the core's way to tell the rest that something changed.
+
+`emit` writes a row in the caller's transaction. After commit it nudges the dispatcher through the hook in
+settings.OUTBOX_NOTIFY (a dotted path, set by the provisioning app), which must never block on the broker:
+if the nudge is lost, the periodic dispatcher still finds the row.
+"""
+
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.module_loading import import_string
+
+from lms_identity.models import OutboxEvent
+
+USER_CHANGED = "user.changed"
+USER_DEACTIVATED = "user.deactivated"
+USER_DELETED = "user.deleted"
+GROUP_CHANGED = "group.changed"
+MEMBERSHIP_CHANGED = "membership.changed"
+
+
+def emit(kind: str, payload: dict[str, Any]) -> OutboxEvent:
+    """Record an event in the current transaction and nudge the dispatcher once it commits."""
+    event = OutboxEvent.objects.create(kind=kind, payload=payload)
+    transaction.on_commit(_notify)
+    return event
+
+
+def _notify() -> None:
+    hook = getattr(settings, "OUTBOX_NOTIFY", "")
+    if hook:
+        import_string(hook)()

@@ -1,0 +1,25 @@
+"""Sessions indexed by person, so that deactivation ends every one of them at once."""
+
+from django.contrib.sessions.models import Session
+
+from lms_identity.models import User, UserSession
+
+
+def index_session(
+    user: User, session_key: str, *, connection_id: int | None = None, mfa: bool = False
+) -> None:
+    """Remember that this session belongs to this person. Idempotent per session key."""
+    UserSession.objects.update_or_create(
+        session_key=session_key,
+        defaults={"user": user, "connection_id": connection_id, "mfa_evidenced": mfa},
+    )
+
+
+def end_user_sessions(user: User) -> int:
+    """Delete every session of this person; returns how many. Call inside the deactivating transaction."""
+    keys = list(UserSession.objects.filter(user=user).values_list("session_key", flat=True))
+    if not keys:
+        return 0
+    deleted, _ = Session.objects.filter(session_key__in=keys).delete()
+    UserSession.objects.filter(user=user).delete()
+    return deleted

@@ -1,0 +1,9 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("scim/v2/", include("provisioning.scim.urls")),
+    path("", include("lms_identity.sso.urls")),
+    path("", include("courses.urls")),
+]

@@ -1,0 +1,26 @@
+import pytest
+
+from lms_identity.services.audit import Actor
+from lms_identity.services.tokens import issue_scim_token
+from tests.factories import ConnectionFactory
+
+
+@pytest.fixture
+def connection():
+    return ConnectionFactory(slug="okta", name="Okta")
+
+
+@pytest.fixture
+def other_connection():
+    return ConnectionFactory(slug="entra", name="Entra ID")
+
+
+@pytest.fixture
+def scim_token(connection):
+    _, raw = issue_scim_token(connection, actor=Actor.system("tests"))
+    return raw
+
+
+@pytest.fixture
+def system_actor():
+    return Actor.system("tests")

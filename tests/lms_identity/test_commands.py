@@ -1,0 +1,29 @@
+import io
+
+import pytest
+from django.core.management import call_command
+
+from lms_identity.models import IdpConnection
+from lms_identity.services.tokens import digest_token, find_connection_for_token
+
+pytestmark = pytest.mark.django_db
+
+
+def test_scim_token_prints_a_working_token_alone_on_its_last_line():
+    call_command("add_connection", "okta", name="Okta", stdout=io.StringIO())
+    out = io.StringIO()
+
+    call_command("scim_token", "okta", stdout=out, stderr=io.StringIO())
+
+    raw = out.getvalue().strip().splitlines()[-1]
+    assert find_connection_for_token(raw) == IdpConnection.objects.get(slug="okta")
+    assert not IdpConnection.objects.get(slug="okta").scim_tokens.filter(digest=raw).exists()
+    assert IdpConnection.objects.get(slug="okta").scim_tokens.get().digest == digest_token(raw)
+
+
+def test_add_connection_twice_updates_the_name():
+    call_command("add_connection", "okta", stdout=io.StringIO())
+
+    call_command("add_connection", "okta", name="Okta prod", stdout=io.StringIO())
+
+    assert IdpConnection.objects.get(slug="okta").name == "Okta prod"
