@@ -61,7 +61,7 @@ def record_event(
         actor_id=actor.id,
         actor_label=actor.label[:255],
         action=action,
-        target_type=target._meta.model_name if target is not None else "",
+        target_type=(target._meta.model_name or "") if target is not None else "",
         target_id=str(target.pk) if target is not None else "",
         target_label=str(target)[:255] if target is not None else "",
         connection_id=connection_id if connection_id is not None else actor.connection_id,
