@@ -1,6 +1,7 @@
 from .audit import AuditEvent
 from .connections import IdpConnection, ScimToken
 from .groups import Group, Membership
+from .oidc import GroupClaimMapping, LoginRecord, OidcConfig, SubjectLink
 from .outbox import OutboxEvent
 from .sessions import UserSession
 from .users import User
@@ -8,10 +9,14 @@ from .users import User
 __all__ = [
     "AuditEvent",
     "Group",
+    "GroupClaimMapping",
     "IdpConnection",
+    "LoginRecord",
+    "OidcConfig",
     "Membership",
     "OutboxEvent",
     "ScimToken",
+    "SubjectLink",
     "User",
     "UserSession",
 ]
