@@ -1,7 +1,14 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
+from django.views.decorators.csrf import csrf_exempt
+
+from . import views
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(template_name="lms_identity/login.html"), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/", views.LoginPageView.as_view(), name="login"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("sso/<slug:slug>/login/", views.SsoLoginView.as_view(), name="sso_login"),
+    path("sso/<slug:slug>/callback/", views.SsoCallbackView.as_view(), name="sso_callback"),
+    # OpenID Connect Core 4 allows the IdP to POST here from its own page: no CSRF token to be had.
+    path("sso/<slug:slug>/initiate/", csrf_exempt(views.InitiateLoginView.as_view()), name="sso_initiate"),
+    path("sso/<slug:slug>/logout/", views.frontchannel_logout, name="sso_frontchannel_logout"),
 ]

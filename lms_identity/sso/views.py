@@ -1,0 +1,296 @@
+"""The sign-in pages: /login/, /sso/SLUG/login/, /sso/SLUG/callback/, /sso/SLUG/initiate/, logout.
+
+Thin edges over mozilla-django-oidc's views: the connection is bound to the login's state entry (with
+the nonce, the PKCE verifier and where to land), and every refusal becomes an audit event and an HTML
+page with the reason and a retry link.
+"""
+
+import logging
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlparse
+
+from django.contrib import auth
+from django.contrib.auth import views as auth_views
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.generic import View
+from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
+
+from lms_identity.models import IdpConnection, OidcConfig
+from lms_identity.models.oidc import MfaPolicy
+from lms_identity.services.oidc_config import IdpUnavailable, get_metadata
+from lms_identity.services.sessions import index_session
+from lms_identity.services.sso_logins import record_refusal
+
+from .backend import BACKEND_PATH
+from .errors import LoginRefused
+
+LOGGER = logging.getLogger(__name__)
+LANDING = "/learn/"
+SESSION_CONNECTION = "sso_connection_id"
+SESSION_SID = "sso_sid"
+
+
+def enabled_configs() -> QuerySet[OidcConfig]:
+    return OidcConfig.objects.select_related("connection").filter(connection__enabled=True)
+
+
+def find_config(slug: str) -> OidcConfig | None:
+    return enabled_configs().filter(connection__slug=slug).first()
+
+
+def safe_next(request: HttpRequest, url: str | None) -> str | None:
+    """`url` when it is on this site (same host, same or upgraded scheme), else None."""
+    if not url or len(url) > 2000:
+        return None
+    if url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return None
+
+
+def refusal_page(
+    request: HttpRequest, refusal: LoginRefused, *, connection: IdpConnection | None, retry: str
+) -> HttpResponse:
+    """Audit the refused attempt and render its page (4xx, or 502 when the IdP is down)."""
+    LOGGER.info("sso login refused connection=%s reason=%s", getattr(connection, "slug", "-"), refusal.reason)
+    record_refusal(connection, reason=refusal.reason, detail=refusal.detail)
+    return render(
+        request,
+        "lms_identity/sso_error.html",
+        {"refusal": refusal, "connection": connection, "retry": retry},
+        status=refusal.status,
+    )
+
+
+class LoginPageView(View):
+    """Lists the enabled connections and finds the right one from a work email (home-realm discovery)."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self._page(request)
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        email = request.POST.get("email", "").strip()
+        next_url = safe_next(request, request.POST.get("next"))
+        domain = email.rsplit("@", 1)[-1].lower() if "@" in email else ""
+        match = [c for c in enabled_configs() if domain and domain in c.domain_list]
+        if len(match) != 1:
+            error = "We do not know a sign-in for that email domain. Choose your organisation below."
+            return self._page(request, error=error, email=email, status=404)
+        query = {"login_hint": email[:254], **({"next": next_url} if next_url else {})}
+        url = reverse("sso_login", args=[match[0].connection.slug])
+        return HttpResponseRedirect(f"{url}?{urlencode(query)}")
+
+    def _page(
+        self, request: HttpRequest, *, error: str = "", email: str = "", status: int = 200
+    ) -> HttpResponse:
+        next_url = safe_next(request, request.GET.get("next") or request.POST.get("next")) or ""
+        suffix = f"?{urlencode({'next': next_url})}" if next_url else ""
+        options = [
+            {
+                "name": c.connection.name,
+                "url": reverse("sso_login", args=[c.connection.slug]) + suffix,
+                "demo": c.connection.is_demo,
+            }
+            for c in enabled_configs().order_by("connection__name")
+        ]
+        context = {"options": options, "error": error, "email": email, "next": next_url}
+        return render(request, "lms_identity/login.html", context, status=status)
+
+
+class SsoLoginView(OIDCAuthenticationRequestView):
+    """Starts the authorization-code flow with PKCE (S256), state and nonce, for one connection."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        View.__init__(self, **kwargs)  # not super().__init__: it reads one provider from settings
+
+    def get_settings(self, attr: str, *args: Any) -> Any:  # type: ignore[override]
+        per_connection = {
+            "OIDC_RP_SCOPES": self.config.scopes,
+            "OIDC_USE_NONCE": True,
+            "OIDC_USE_PKCE": True,
+            "OIDC_PKCE_CODE_CHALLENGE_METHOD": "S256",
+            # The base view reverses this name for redirect_uri; get_extra_params puts ours over it.
+            "OIDC_AUTHENTICATION_CALLBACK_URL": "login",
+        }
+        if attr in per_connection:
+            return per_connection[attr]
+        return super().get_settings(attr, *args)
+
+    def get(self, request: HttpRequest, slug: str) -> HttpResponse:  # type: ignore[override]
+        config = find_config(slug)
+        if config is None:
+            return refusal_page(
+                request, LoginRefused("unknown_connection", slug[:64]), connection=None, retry="/login/"
+            )
+        retry = reverse("sso_login", args=[slug])
+        try:
+            metadata = get_metadata(config)
+        except IdpUnavailable as exc:
+            return refusal_page(
+                request, LoginRefused("idp_unavailable", str(exc)), connection=config.connection, retry=retry
+            )
+        self.config = config
+        self.OIDC_OP_AUTH_ENDPOINT = metadata["authorization_endpoint"]
+        self.OIDC_RP_CLIENT_ID = config.client_id
+        response = super().get(request)
+        state = parse_qs(urlparse(response["Location"]).query)["state"][0]
+        # Bind the connection (and where to land) to this state entry: the callback trusts only this.
+        entry = request.session["oidc_states"][state]
+        entry["connection_id"] = config.connection_id
+        entry["next"] = safe_next(request, request.GET.get("next"))
+        entry["max_age"] = config.max_age
+        request.session.pop("oidc_login_next", None)
+        request.session.modified = True
+        return response
+
+    def get_extra_params(self, request: HttpRequest) -> dict[str, Any]:
+        slug = self.config.connection.slug
+        params: dict[str, Any] = {
+            "redirect_uri": request.build_absolute_uri(reverse("sso_callback", args=[slug]))
+        }
+        if self.config.mfa_policy == MfaPolicy.REQUIRE_ACR and self.config.acr_list:
+            params["acr_values"] = " ".join(self.config.acr_list)
+        if self.config.max_age is not None:
+            params["max_age"] = str(self.config.max_age)
+        hint = request.GET.get("login_hint", "")
+        if hint and len(hint) <= 254:
+            params["login_hint"] = hint
+        return params
+
+
+class SsoCallbackView(OIDCAuthenticationCallbackView):
+    """The redirect URI. The connection comes from the state entry; the URL's slug must agree with it."""
+
+    def get(self, request: HttpRequest, slug: str) -> HttpResponse:  # type: ignore[override]
+        retry = reverse("sso_login", args=[slug])
+        url_config = find_config(slug)
+        connection = url_config.connection if url_config else None
+        states = request.session.get("oidc_states")
+        state = request.GET.get("state", "")
+        entry = states.get(state) if isinstance(states, dict) and state else None
+        if entry is not None:
+            # One use per state entry, for failures too (replay).
+            del states[state]
+            request.session.modified = True
+            request.session.save()
+        if request.GET.get("error"):
+            if request.user.is_authenticated:
+                auth.logout(request)
+            code = request.GET.get("error", "")[:64]
+            description = request.GET.get("error_description", "")[:200]
+            detail = f"{code}: {description}" if description else code
+            return refusal_page(
+                request, LoginRefused("idp_error", detail), connection=connection, retry=retry
+            )
+        if entry is None or url_config is None or entry.get("connection_id") != url_config.connection_id:
+            why = (
+                "no sign-in in progress for this state"
+                if entry is None
+                else "the state belongs to another connection"
+            )
+            return refusal_page(
+                request, LoginRefused("state_mismatch", why), connection=connection, retry=retry
+            )
+        if not request.GET.get("code"):
+            return refusal_page(
+                request,
+                LoginRefused("token_invalid", "no code in the callback"),
+                connection=connection,
+                retry=retry,
+            )
+        # As the base view does: reload the session after the slow part, so parallel tabs are not lost.
+        request.session = request.session.__class__(request.session.session_key)
+        try:
+            user = auth.authenticate(
+                request,
+                oidc_config=url_config,
+                nonce=entry.get("nonce"),
+                code_verifier=entry.get("code_verifier"),
+                redirect_uri=request.build_absolute_uri(reverse("sso_callback", args=[slug])),
+                max_age=entry.get("max_age"),
+            )
+        except LoginRefused as refusal:
+            return refusal_page(request, refusal, connection=connection, retry=retry)
+        if user is None:
+            return refusal_page(
+                request, LoginRefused("token_invalid", "no person"), connection=connection, retry=retry
+            )
+        self.user = user
+        self.next_url = entry.get("next")
+        signed_in = user.sso_sign_in  # type: ignore[attr-defined]
+        auth.login(request, user, backend=BACKEND_PATH)
+        request.session[SESSION_CONNECTION] = url_config.connection_id
+        request.session[SESSION_SID] = signed_in.sid
+        request.session.save()
+        index_session(
+            user, request.session.session_key or "", connection_id=url_config.connection_id, mfa=signed_in.mfa
+        )
+        return HttpResponseRedirect(self.next_url or LANDING)
+
+
+class InitiateLoginView(View):
+    """Third-party-initiated login, OpenID Connect Core 4: the IdP's app tile sends the browser here."""
+
+    http_method_names = ["get", "post"]
+
+    def get(self, request: HttpRequest, slug: str) -> HttpResponse:
+        return self._initiate(request, slug, request.GET)
+
+    def post(self, request: HttpRequest, slug: str) -> HttpResponse:
+        return self._initiate(request, slug, request.POST)
+
+    def _initiate(self, request: HttpRequest, slug: str, params: Any) -> HttpResponse:
+        config = find_config(slug)
+        if config is None:
+            return refusal_page(
+                request, LoginRefused("unknown_connection", slug[:64]), connection=None, retry="/login/"
+            )
+        retry = reverse("sso_login", args=[slug])
+        if params.get("iss") != config.issuer:
+            return refusal_page(
+                request,
+                LoginRefused("unknown_issuer", "iss is not this connection's issuer"),
+                connection=config.connection,
+                retry=retry,
+            )
+        query: dict[str, str] = {}
+        for name in ("target_link_uri", "next"):
+            value = params.get(name)
+            if value:
+                if safe_next(request, value) is None:
+                    refusal = LoginRefused("unsafe_target", f"{name} is not on this site")
+                    return refusal_page(request, refusal, connection=config.connection, retry=retry)
+                query["next"] = value
+        if params.get("login_hint") and len(params["login_hint"]) <= 254:
+            query["login_hint"] = params["login_hint"]
+        return HttpResponseRedirect(f"{retry}?{urlencode(query)}" if query else retry)
+
+
+class LogoutView(auth_views.LogoutView):
+    next_page = "/login/"
+
+
+@xframe_options_exempt
+@never_cache
+def frontchannel_logout(request: HttpRequest, slug: str) -> HttpResponse:
+    """OpenID Connect Front-Channel Logout 1.0: the IdP loads this in an iframe; it ends our session
+    when it belongs to that connection (and that IdP session, when the IdP sends sid)."""
+    config = find_config(slug)
+    session_conn = request.session.get(SESSION_CONNECTION)
+    iss, sid = request.GET.get("iss"), request.GET.get("sid")
+    if (
+        config is not None
+        and request.user.is_authenticated
+        and session_conn == config.connection_id
+        and (iss is None or iss == config.issuer)
+        and (not sid or sid == request.session.get(SESSION_SID))
+    ):
+        auth.logout(request)
+    return HttpResponse("", content_type="text/plain")
