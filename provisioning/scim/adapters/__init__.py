@@ -1,0 +1,1 @@
+"""SCIM adapters: the resources as IdPs see them, over the core models."""

@@ -1,0 +1,298 @@
+"""The SCIM view of a person (RFC 7643 §4.1 and the enterprise extension §4.3), over our User model.
+
+Builds on django-scim2's SCIMUser adapter: `to_dict` renders, `from_dict` and `handle_operations`
+only record what the IdP asked for in `self.changes`; the view hands those to the core services."""
+
+from typing import Any
+
+from django.http import HttpRequest
+from django_scim.adapters import SCIMUser
+
+from lms_identity.models import User
+
+from ..errors import ScimError
+from ..patch_paths import PatchPath, matches
+from ..schemas import ENTERPRISE_SCHEMA, LMS_SCHEMA, USER_SCHEMA
+from .operations import flatten, iter_operations
+from .values import as_boolean, as_date, as_object, as_string, invalid, reference_value
+
+ENTERPRISE = ENTERPRISE_SCHEMA.lower()
+LMS = LMS_SCHEMA.lower()
+
+# (urn, attribute) -> model field, for plain string attributes.
+STRING_FIELDS = {
+    ("", "username"): "user_name",
+    ("", "externalid"): "external_id",
+    ("", "displayname"): "display_name",
+    ("", "nickname"): "nick_name",
+    ("", "title"): "title",
+    ("", "usertype"): "user_type",
+    ("", "preferredlanguage"): "preferred_language",
+    ("", "locale"): "locale",
+    ("", "timezone"): "timezone",
+    ("", "department"): "department",
+    (ENTERPRISE, "employeenumber"): "employee_number",
+    (ENTERPRISE, "costcenter"): "cost_center",
+    (ENTERPRISE, "organization"): "organization",
+    (ENTERPRISE, "division"): "division",
+    (ENTERPRISE, "department"): "department",
+}
+NAME_FIELDS = {"givenname": "given_name", "familyname": "family_name", "middlename": "middle_name"}
+# Read-only or not stored: accepted and ignored, so Okta's resync (`id`), Okta's create (`password`,
+# `groups`) and Entra's default mappings (phone numbers, addresses) do not fail the whole request.
+IGNORED = frozenset(
+    {
+        "id",
+        "meta",
+        "schemas",
+        "groups",
+        "password",
+        "phonenumbers",
+        "addresses",
+        "ims",
+        "photos",
+        "entitlements",
+        "roles",
+        "x509certificates",
+        "profileurl",
+    }
+)
+IGNORED_NAME_PARTS = frozenset({"formatted", "honorificprefix", "honorificsuffix"})
+CLEARED_ON_PUT: dict[str, Any] = {
+    **{field: "" for field in STRING_FIELDS.values() if field != "user_name"},
+    **{field: "" for field in NAME_FIELDS.values()},
+    "email": "",
+    "hire_date": None,
+    "custom_attributes": {},
+    "manager_ref": "",
+}
+
+
+class ScimUserAdapter(SCIMUser):
+    id_field = "pk"
+    resource_type = "User"
+
+    def __init__(self, obj: User, request: HttpRequest | None = None, base_url: str = "") -> None:
+        super().__init__(obj, request)
+        self.base_url = base_url
+        self.changes: dict[str, Any] = {}
+
+    @property
+    def location(self) -> str:
+        return f"{self.base_url}Users/{self.obj.pk}"
+
+    def to_dict(self) -> dict[str, Any]:
+        user: User = self.obj
+        d: dict[str, Any] = {"schemas": [USER_SCHEMA, ENTERPRISE_SCHEMA, LMS_SCHEMA], "id": str(user.pk)}
+        if user.external_id:
+            d["externalId"] = user.external_id
+        d["userName"] = user.user_name
+        name = {
+            scim: getattr(user, field)
+            for scim, field in (
+                ("givenName", "given_name"),
+                ("familyName", "family_name"),
+                ("middleName", "middle_name"),
+            )
+            if getattr(user, field)
+        }
+        if name:
+            d["name"] = name
+        for scim, field in (
+            ("displayName", "display_name"),
+            ("nickName", "nick_name"),
+            ("title", "title"),
+            ("userType", "user_type"),
+            ("preferredLanguage", "preferred_language"),
+            ("locale", "locale"),
+            ("timezone", "timezone"),
+        ):
+            if getattr(user, field):
+                d[scim] = getattr(user, field)
+        d["active"] = user.is_active
+        if user.email:
+            d["emails"] = [{"value": user.email, "type": "work"}]
+        enterprise = {
+            scim: getattr(user, field)
+            for scim, field in (
+                ("employeeNumber", "employee_number"),
+                ("costCenter", "cost_center"),
+                ("organization", "organization"),
+                ("division", "division"),
+                ("department", "department"),
+            )
+            if getattr(user, field)
+        }
+        if user.manager_id:
+            manager = user.manager
+            enterprise["manager"] = {
+                "value": str(user.manager_id),
+                "$ref": f"{self.base_url}Users/{user.manager_id}",
+                "displayName": (manager.display_name or manager.user_name) if manager else "",
+            }
+        if enterprise:
+            d[ENTERPRISE_SCHEMA] = enterprise
+        lms: dict[str, Any] = {"customAttributes": user.custom_attributes or {}}
+        if user.hire_date:
+            lms["hireDate"] = user.hire_date.isoformat()
+        d[LMS_SCHEMA] = lms
+        d["meta"] = {
+            "resourceType": "User",
+            "created": user.created_at.isoformat(),
+            "lastModified": user.updated_at.isoformat(),
+            "location": self.location,
+            "version": user.etag,
+        }
+        return d
+
+    def from_dict(self, d: dict[str, Any], *, replacing: bool = False) -> None:
+        """Record a POST or PUT body. PUT replaces: what the body leaves out is cleared (RFC 7644 §3.5.1)."""
+        if not isinstance(d, dict):
+            raise ScimError(400, "The body must be a JSON object", "invalidSyntax")
+        self.changes = dict(CLEARED_ON_PUT) if replacing else {}
+        for path, value in flatten(d, strict=False):
+            try:
+                self.set(path, value)
+            except ScimError as exc:
+                # RFC 7644 §3.3: attributes the service does not store are ignored on create/replace.
+                if exc.scim_type != "invalidPath":
+                    raise
+        if not self.changes.get("user_name"):
+            raise invalid("userName", "is required")
+
+    def handle_operations(self, operations: Any) -> None:
+        """Record a PatchOp's operations, in order, as changes to the stored values."""
+        self.changes = {}
+        for op, path, value in iter_operations(operations):
+            if op == "remove":
+                self.remove(path)
+            else:
+                self.set(path, value, op=op)
+
+    def set(self, path: PatchPath, value: Any, op: str = "replace") -> None:
+        key = (path.urn, path.attr)
+        if path.urn == "" and path.attr in IGNORED:
+            return
+        if not path.attr:
+            # A bare extension URN: its value holds that extension's attributes.
+            for inner, inner_value in flatten(as_object(path.urn, value), urn=path.urn):
+                self.set(inner, inner_value, op=op)
+            return
+        if key in STRING_FIELDS and not path.sub and path.value_filter is None:
+            self.changes[STRING_FIELDS[key]] = as_string(path.attr, value)
+        elif key == ("", "active") and not path.sub:
+            self.changes["is_active"] = as_boolean("active", value)
+        elif key == ("", "name"):
+            self._set_name(path, value)
+        elif key == ("", "emails"):
+            self._set_email(path, value, op)
+        elif key == (ENTERPRISE, "manager") and path.sub in ("", "value"):
+            self.changes["manager_ref"] = reference_value("manager", value)
+        elif key == (LMS, "hiredate") and not path.sub:
+            self.changes["hire_date"] = as_date("hireDate", value)
+        elif key == (LMS, "customattributes"):
+            self._set_custom(path, value, op)
+        else:
+            raise ScimError(400, f"{path.attr} is not an attribute this service stores", "invalidPath")
+
+    def remove(self, path: PatchPath) -> None:
+        key = (path.urn, path.attr)
+        if key == ("", "username"):
+            raise ScimError(400, "userName is required and cannot be removed", "mutability")
+        if key == ("", "active"):
+            raise ScimError(400, "active cannot be removed; replace it with false", "mutability")
+        if path.urn == "" and path.attr in IGNORED:
+            return
+        if not path.attr:
+            for field in (f for (urn, _), f in STRING_FIELDS.items() if urn == path.urn):
+                self.changes[field] = ""
+            if path.urn == ENTERPRISE:
+                self.changes["manager_ref"] = ""
+            if path.urn == LMS:
+                self.changes.update(hire_date=None, custom_attributes={})
+            return
+        if key == ("", "emails"):
+            current = self.changes.get("email", self.obj.email)
+            entry = {"value": current, "type": "work", "primary": True}
+            if path.value_filter is None or matches(path.value_filter, entry):
+                self.changes["email"] = ""
+            return
+        if key == ("", "name") and path.sub in IGNORED_NAME_PARTS:
+            return
+        if key == (LMS, "customattributes") and path.sub:
+            custom = dict(self.changes.get("custom_attributes", self.obj.custom_attributes or {}))
+            custom.pop(path.sub, None)
+            custom = {k: v for k, v in custom.items() if k.lower() != path.sub}
+            self.changes["custom_attributes"] = custom
+            return
+        self.set(path, None)
+
+    def _set_name(self, path: PatchPath, value: Any) -> None:
+        if path.sub:
+            if path.sub in IGNORED_NAME_PARTS:
+                return
+            if path.sub not in NAME_FIELDS:
+                raise ScimError(
+                    400, f"name.{path.sub} is not an attribute this service stores", "invalidPath"
+                )
+            self.changes[NAME_FIELDS[path.sub]] = as_string(f"name.{path.sub}", value)
+            return
+        if value is None:
+            self.changes.update({field: "" for field in NAME_FIELDS.values()})
+            return
+        for sub, sub_value in as_object("name", value).items():
+            part = str(sub).lower()
+            if part in NAME_FIELDS:
+                self.changes[NAME_FIELDS[part]] = as_string(f"name.{sub}", sub_value)
+
+    def _set_email(self, path: PatchPath, value: Any, op: str) -> None:
+        if path.value_filter is not None:
+            current = self.changes.get("email", self.obj.email)
+            entry = {"value": current, "type": "work", "primary": True}
+            # Only the work email is stored; an op on another type of email has nothing to change.
+            if not matches(path.value_filter, entry, missing_matches=True):
+                return
+            if path.sub == "value":
+                self.changes["email"] = as_string("emails.value", value)
+            elif not path.sub:
+                self.changes["email"] = _pick_email(value if isinstance(value, list) else [value])
+            return
+        if path.sub == "value":
+            self.changes["email"] = as_string("emails.value", value)
+            return
+        if path.sub:
+            return  # emails.type / emails.primary: the stored email is always the primary work one
+        if value is None:
+            self.changes["email"] = ""
+            return
+        self.changes["email"] = _pick_email(value if isinstance(value, list) else [value])
+
+    def _set_custom(self, path: PatchPath, value: Any, op: str) -> None:
+        current = dict(self.changes.get("custom_attributes", self.obj.custom_attributes or {}))
+        if path.sub:
+            current[path.sub] = value
+            self.changes["custom_attributes"] = current
+        elif op == "add":
+            self.changes["custom_attributes"] = {**current, **as_object("customAttributes", value)}
+        else:
+            self.changes["custom_attributes"] = dict(as_object("customAttributes", value))
+
+
+def _pick_email(entries: list[Any]) -> str:
+    """The one email we store: the primary, else the work one, else the first (Okta sends primary)."""
+    valid = [e for e in entries if isinstance(e, dict)]
+    if len(valid) != len(entries):
+        raise invalid("emails", "each email must be an object with a value")
+    lowered = [{str(k).lower(): v for k, v in e.items()} for e in valid]
+    with_value = [e for e in lowered if e.get("value")]
+    if not with_value:
+        return ""
+    for rule in (
+        lambda e: e.get("primary") in (True, "true", "True"),
+        lambda e: str(e.get("type", "")).lower() == "work",
+        lambda e: True,
+    ):
+        chosen = [e for e in with_value if rule(e)]
+        if chosen:
+            return as_string("emails.value", chosen[0]["value"]).strip()
+    return ""

@@ -1,0 +1,99 @@
+"""The discovery documents (RFC 7643 §5-7): what /Schemas, /ResourceTypes and /ServiceProviderConfig say.
+
+The schema JSON files list only attributes we store, return and patch; adding an attribute to the adapters
+means adding it here, and the conformance test (scim2-tester) checks the two agree."""
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+
+USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
+ENTERPRISE_SCHEMA = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+LMS_SCHEMA = "urn:ietf:params:scim:schemas:extension:lms:2.0:User"
+GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
+USER_EXTENSIONS = (ENTERPRISE_SCHEMA, LMS_SCHEMA)
+
+LIST_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+SEARCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
+SCHEMA_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Schema"
+RESOURCE_TYPE_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:ResourceType"
+SPC_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"
+
+_FILES = {
+    USER_SCHEMA: "user.json",
+    ENTERPRISE_SCHEMA: "enterprise_user.json",
+    LMS_SCHEMA: "lms_user.json",
+    GROUP_SCHEMA: "group.json",
+}
+
+
+@cache
+def _load(schema_id: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((Path(__file__).parent / _FILES[schema_id]).read_text())
+    return data
+
+
+def schema_ids() -> list[str]:
+    return list(_FILES)
+
+
+def schema_document(schema_id: str, base_url: str) -> dict[str, Any] | None:
+    if schema_id not in _FILES:
+        return None
+    return {
+        "schemas": [SCHEMA_SCHEMA],
+        **_load(schema_id),
+        "meta": {"resourceType": "Schema", "location": f"{base_url}Schemas/{schema_id}"},
+    }
+
+
+def resource_type_documents(base_url: str) -> dict[str, dict[str, Any]]:
+    return {
+        "User": {
+            "schemas": [RESOURCE_TYPE_SCHEMA],
+            "id": "User",
+            "name": "User",
+            "endpoint": "/Users",
+            "description": "People",
+            "schema": USER_SCHEMA,
+            "schemaExtensions": [{"schema": s, "required": False} for s in USER_EXTENSIONS],
+            "meta": {"resourceType": "ResourceType", "location": f"{base_url}ResourceTypes/User"},
+        },
+        "Group": {
+            "schemas": [RESOURCE_TYPE_SCHEMA],
+            "id": "Group",
+            "name": "Group",
+            "endpoint": "/Groups",
+            "description": "Teams",
+            "schema": GROUP_SCHEMA,
+            "meta": {"resourceType": "ResourceType", "location": f"{base_url}ResourceTypes/Group"},
+        },
+    }
+
+
+def service_provider_config(base_url: str) -> dict[str, Any]:
+    return {
+        "schemas": [SPC_SCHEMA],
+        "documentationUri": f"{settings.PUBLIC_URL}/docs/scim",
+        "patch": {"supported": True},
+        "bulk": {"supported": False, "maxOperations": 0, "maxPayloadSize": 0},
+        "filter": {"supported": True, "maxResults": settings.SCIM_MAX_RESULTS},
+        "changePassword": {"supported": False},
+        "sort": {"supported": False},
+        "etag": {"supported": True},
+        "authenticationSchemes": [
+            {
+                "type": "oauthbearertoken",
+                "name": "Bearer token",
+                "description": "A per-connection token issued with `manage.py scim_token SLUG` or the admin.",
+                "primary": True,
+            }
+        ],
+        "maxPayloadSize": settings.SCIM_MAX_PAYLOAD_BYTES,
+        "maxOperations": settings.SCIM_MAX_OPERATIONS,
+        "meta": {"resourceType": "ServiceProviderConfig", "location": f"{base_url}ServiceProviderConfig"},
+    }

@@ -1,0 +1,133 @@
+"""What every SCIM endpoint does before and after its own work: size limit, bearer token, JSON,
+ETags, and turning every refusal into a SCIM Error body."""
+
+import json
+import re
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.csrf import csrf_exempt
+
+from lms_identity.errors import VersionMismatch
+from lms_identity.models import IdpConnection
+from lms_identity.services.audit import Actor
+
+from .. import errors
+from ..attribute_selection import Selection
+from ..auth import authenticate
+from ..errors import CONTENT_TYPE, ScimError
+
+ETAG = re.compile(r'^\s*(?:W/)?"(\d{1,10})"\s*$')
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class ScimView(View):
+    """Authenticates the IdP connection and answers every failure as SCIM JSON."""
+
+    connection: IdpConnection
+    actor: Actor
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.SCIM_MAX_PAYLOAD_BYTES:
+            return errors.error_response(
+                ScimError(413, f"The body is larger than {settings.SCIM_MAX_PAYLOAD_BYTES} bytes")
+            )
+        try:
+            connection = authenticate(request)
+            if connection is None:
+                return errors.unauthorized_response()
+            self.connection = connection
+            self.actor = Actor.of_connection(connection)
+            return super().dispatch(request, *args, **kwargs)
+        except RequestDataTooBig:
+            return errors.error_response(
+                ScimError(413, f"The body is larger than {settings.SCIM_MAX_PAYLOAD_BYTES} bytes")
+            )
+        except Exception as exc:  # noqa: BLE001 - re-raised below unless it has a SCIM meaning
+            response = errors.from_exception(exc)
+            if response is None:
+                raise
+            return response
+
+    def http_method_not_allowed(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        allowed = ", ".join(self.allowed_methods())
+        return errors.error_response(ScimError(405, f"{request.method} is not allowed here"), Allow=allowed)
+
+    def allowed_methods(self) -> list[str]:
+        return [m.upper() for m in self.http_method_names if m != "options" and hasattr(self, m)]
+
+    def options(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return self.http_method_not_allowed(request, *args, **kwargs)
+
+    # -- helpers for the resource views
+
+    def base_url(self) -> str:
+        return self.request.build_absolute_uri("/scim/v2/")
+
+    def body(self) -> Any:
+        raw = self.request.body
+        if len(raw) > settings.SCIM_MAX_PAYLOAD_BYTES:
+            raise ScimError(413, f"The body is larger than {settings.SCIM_MAX_PAYLOAD_BYTES} bytes")
+        try:
+            return json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            raise ScimError(400, "The body is not valid JSON", "invalidSyntax") from None
+
+    def json_object(self, schema: str | None = None) -> dict[str, Any]:
+        data = self.body()
+        if not isinstance(data, dict):
+            raise ScimError(400, "The body must be a JSON object", "invalidSyntax")
+        if schema is not None:
+            schemas = data.get("schemas")
+            if schemas is not None and (
+                not isinstance(schemas, list) or schema.lower() not in [str(s).lower() for s in schemas]
+            ):
+                raise ScimError(400, f"The body's schemas must include {schema}", "invalidSyntax")
+        return data
+
+    def selection(self, source: Any = None) -> Selection:
+        params = source if source is not None else self.request.GET
+        attributes, excluded = params.get("attributes"), params.get("excludedAttributes")
+        for value in (attributes, excluded):
+            if value is not None and not (
+                isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value))
+            ):
+                raise ScimError(400, "attributes must be a list of attribute names", "invalidValue")
+        return Selection.parse(attributes, excluded)
+
+    def expected_version(self) -> int | None:
+        """The version If-Match names; `*` or no header means any. A malformed one matches nothing."""
+        header = self.request.META.get("HTTP_IF_MATCH")
+        if header is None or header.strip() == "*":
+            return None
+        match = ETAG.match(header)
+        if match is None:
+            raise VersionMismatch()
+        return int(match.group(1))
+
+
+def resource_response(
+    data: dict[str, Any], *, status: int = 200, etag: str = "", location: str = ""
+) -> HttpResponse:
+    response = HttpResponse(json.dumps(data), status=status, content_type=CONTENT_TYPE)
+    if etag:
+        response["ETag"] = etag
+    if location:
+        response["Location"] = location
+    return response
+
+
+def json_response(data: dict[str, Any], status: int = 200) -> HttpResponse:
+    return HttpResponse(json.dumps(data), status=status, content_type=CONTENT_TYPE)
+
+
+def not_found_view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    return errors.error_response(errors.not_found("No such endpoint"))

@@ -1,0 +1,61 @@
+"""List and search responses (RFC 7644 §3.4.2): filter, stable order by primary key, paging."""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Model, QuerySet
+
+from ..attribute_selection import Selection
+from ..errors import ScimError
+from ..filters import Field, filter_to_q
+from ..schemas import LIST_SCHEMA
+
+DEFAULT_COUNT = 100
+
+
+def page_bounds(start_index: Any, count: Any) -> tuple[int, int]:
+    """(startIndex, count): startIndex below 1 is 1, count is capped at SCIM_MAX_RESULTS (advertised)."""
+    start = _integer("startIndex", start_index, 1)
+    size = _integer("count", count, min(DEFAULT_COUNT, settings.SCIM_MAX_RESULTS))
+    return max(start, 1), min(max(size, 0), settings.SCIM_MAX_RESULTS)
+
+
+def _integer(name: str, value: Any, default: int) -> int:
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        raise ScimError(400, f"{name} must be an integer", "invalidValue")
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ScimError(400, f"{name} must be an integer", "invalidValue") from None
+
+
+def list_response(
+    queryset: QuerySet[Any],
+    *,
+    params: Any,
+    fields: dict[str, Field],
+    selection: Selection,
+    render: Callable[[list[Any]], list[dict[str, Any]]],
+) -> dict[str, Any]:
+    filter_text = params.get("filter")
+    if filter_text is not None:
+        if not isinstance(filter_text, str):
+            raise ScimError(400, "filter must be a string", "invalidFilter")
+        queryset = queryset.filter(filter_to_q(filter_text, fields))
+    if params.get("sortBy"):
+        # Sorting is not advertised (ServiceProviderConfig sort.supported is false); order stays by id.
+        pass
+    start, count = page_bounds(params.get("startIndex"), params.get("count"))
+    queryset = queryset.order_by("pk")
+    total = queryset.count()
+    page: list[Model] = list(queryset[start - 1 : start - 1 + count]) if count and total >= start else []
+    return {
+        "schemas": [LIST_SCHEMA],
+        "totalResults": total,
+        "startIndex": start,
+        "itemsPerPage": len(page),
+        "Resources": [selection.apply(d) for d in render(page)],
+    }

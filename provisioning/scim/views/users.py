@@ -1,0 +1,117 @@
+"""/Users: thin edges over lms_identity.services.users."""
+
+import uuid
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+
+from lms_identity.models import User
+from lms_identity.services import users as user_services
+
+from ..adapters.users import ScimUserAdapter
+from ..errors import not_found
+from ..filters import USER_FIELDS
+from ..schemas import PATCH_SCHEMA, SEARCH_SCHEMA
+from .base import ScimView, json_response, resource_response
+from .listing import list_response
+
+
+class UserViewMixin(ScimView):
+    def users(self) -> Any:
+        # Soft-deleted people are gone as far as the IdP can tell (404); deactivated ones stay visible.
+        return User.objects.filter(connection=self.connection, deleted_at__isnull=True).select_related(
+            "manager"
+        )
+
+    def get_user(self, user_id: str) -> User:
+        try:
+            pk = uuid.UUID(user_id)
+        except ValueError:
+            raise not_found() from None
+        user = self.users().filter(pk=pk).first()
+        if user is None:
+            raise not_found()
+        return user
+
+    def adapter(self, user: User) -> ScimUserAdapter:
+        return ScimUserAdapter(user, self.request, self.base_url())
+
+    def render(self, user: User, *, status: int = 200, location: bool = False) -> HttpResponse:
+        adapter = self.adapter(user)
+        data = self.selection().apply(adapter.to_dict())
+        return resource_response(
+            data, status=status, etag=user.etag, location=adapter.location if location else ""
+        )
+
+    def list(self, params: Any) -> HttpResponse:
+        selection = self.selection(params)
+        base = self.base_url()
+        data = list_response(
+            self.users(),
+            params=params,
+            fields=USER_FIELDS,
+            selection=selection,
+            render=lambda page: [ScimUserAdapter(u, self.request, base).to_dict() for u in page],
+        )
+        return json_response(data)
+
+
+class UsersView(UserViewMixin):
+    http_method_names = ["get", "post", "put", "patch", "delete", "options"]
+
+    def get(self, request: HttpRequest, uuid: str | None = None) -> HttpResponse:
+        if uuid is None:
+            return self.list(request.GET)
+        return self.render(self.get_user(uuid))
+
+    def post(self, request: HttpRequest, uuid: str | None = None) -> HttpResponse:
+        if uuid is not None:
+            return self.http_method_not_allowed(request)
+        adapter = ScimUserAdapter(User(), request, self.base_url())
+        adapter.from_dict(self.json_object())
+        user, _ = user_services.create_user(
+            connection=self.connection, actor=self.actor, attrs=adapter.changes
+        )
+        return self.render(self.get_user(str(user.pk)), status=201, location=True)
+
+    def put(self, request: HttpRequest, uuid: str | None = None) -> HttpResponse:
+        if uuid is None:
+            return self.http_method_not_allowed(request)
+        user = self.get_user(uuid)
+        adapter = self.adapter(user)
+        adapter.from_dict(self.json_object(), replacing=True)
+        user_services.update_user(
+            user, actor=self.actor, changes=adapter.changes, expected_version=self.expected_version()
+        )
+        return self.render(self.get_user(uuid))
+
+    def patch(self, request: HttpRequest, uuid: str | None = None) -> HttpResponse:
+        if uuid is None:
+            return self.http_method_not_allowed(request)
+        user = self.get_user(uuid)
+        body = self.json_object(PATCH_SCHEMA)
+        adapter = self.adapter(user)
+        adapter.handle_operations(body.get("Operations", body.get("operations")))
+        user_services.update_user(
+            user, actor=self.actor, changes=adapter.changes, expected_version=self.expected_version()
+        )
+        return self.render(self.get_user(uuid))
+
+    def delete(self, request: HttpRequest, uuid: str | None = None) -> HttpResponse:
+        if uuid is None:
+            return self.http_method_not_allowed(request)
+        user = self.get_user(uuid)
+        user_services.delete_user(user, actor=self.actor, expected_version=self.expected_version())
+        return HttpResponse(status=204)
+
+    def allowed_methods(self) -> list[str]:
+        if self.kwargs.get("uuid") is None:
+            return ["GET", "POST"]
+        return ["GET", "PUT", "PATCH", "DELETE"]
+
+
+class UserSearchView(UserViewMixin):
+    http_method_names = ["post", "options"]
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        return self.list(self.json_object(SEARCH_SCHEMA))
