@@ -25,7 +25,7 @@ from lms_identity.models import IdpConnection, OidcConfig
 from lms_identity.models.oidc import MfaPolicy
 from lms_identity.services.oidc_config import IdpUnavailable, get_metadata
 from lms_identity.services.sessions import index_session
-from lms_identity.services.sso_logins import record_refusal
+from lms_identity.services.sso_logins import forget_session, record_refusal
 
 from .backend import BACKEND_PATH
 from .errors import LoginRefused
@@ -159,6 +159,9 @@ class SsoLoginView(OIDCAuthenticationRequestView):
             params["acr_values"] = " ".join(self.config.acr_list)
         if self.config.max_age is not None:
             params["max_age"] = str(self.config.max_age)
+        # A retry after a refusal asks the IdP to sign in again rather than reuse its session.
+        if request.GET.get("prompt") in {"login", "select_account"}:
+            params["prompt"] = request.GET["prompt"]
         hint = request.GET.get("login_hint", "")
         if hint and len(hint) <= 254:
             params["login_hint"] = hint
@@ -169,7 +172,7 @@ class SsoCallbackView(OIDCAuthenticationCallbackView):
     """The redirect URI. The connection comes from the state entry; the URL's slug must agree with it."""
 
     def get(self, request: HttpRequest, slug: str) -> HttpResponse:  # type: ignore[override]
-        retry = reverse("sso_login", args=[slug])
+        retry = reverse("sso_login", args=[slug]) + "?prompt=login"
         url_config = find_config(slug)
         connection = url_config.connection if url_config else None
         states = request.session.get("oidc_states")
@@ -276,6 +279,12 @@ class InitiateLoginView(View):
 class LogoutView(auth_views.LogoutView):
     next_page = "/login/"
 
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        key = request.session.session_key
+        response = super().post(request, *args, **kwargs)
+        forget_session(key)
+        return response
+
 
 @xframe_options_exempt
 @never_cache
@@ -292,5 +301,7 @@ def frontchannel_logout(request: HttpRequest, slug: str) -> HttpResponse:
         and (iss is None or iss == config.issuer)
         and (not sid or sid == request.session.get(SESSION_SID))
     ):
+        key = request.session.session_key
         auth.logout(request)
+        forget_session(key)
     return HttpResponse("", content_type="text/plain")
