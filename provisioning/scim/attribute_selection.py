@@ -26,6 +26,11 @@ class Selection:
             return any(urn == "" and name == attr for urn, name, _ in self.attributes)
         return not any(urn == "" and name == attr and not sub for urn, name, sub in self.excluded)
 
+    def names(self, urn: str, attr: str, sub: str) -> bool:
+        """Whether `attributes` names this attribute or its parent: what makes a returned "request"
+        sub-attribute appear (RFC 7643 §7)."""
+        return any(a == (urn, attr, "") or a == (urn, attr, sub) for a in self.attributes)
+
     def apply(self, resource: dict[str, Any]) -> dict[str, Any]:
         if self.attributes:
             out = {k: v for k, v in resource.items() if k.lower() in ALWAYS_RETURNED}

@@ -5,11 +5,13 @@ from django.urls import re_path
 from .views.base import not_found_view
 from .views.discovery import ResourceTypesView, SchemasView, ServiceProviderConfigView
 from .views.groups import GroupSearchView, GroupsView
+from .views.search import RootSearchView
 from .views.users import UserSearchView, UsersView
 
 app_name = "scim"
 
 urlpatterns = [
+    re_path(r"^\.search$", RootSearchView.as_view(), name="search"),
     re_path(r"^Users/\.search$", UserSearchView.as_view(), name="users-search"),
     re_path(r"^Users(?:/(?P<uuid>[^/]+))?$", UsersView.as_view(), name="users"),
     re_path(r"^Groups/\.search$", GroupSearchView.as_view(), name="groups-search"),

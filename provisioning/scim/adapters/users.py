@@ -3,6 +3,7 @@
 Builds on django-scim2's SCIMUser adapter: `to_dict` renders, `from_dict` and `handle_operations`
 only record what the IdP asked for in `self.changes`; the view hands those to the core services."""
 
+import json
 from typing import Any
 
 from django.http import HttpRequest
@@ -37,6 +38,23 @@ STRING_FIELDS = {
     (ENTERPRISE, "division"): "division",
     (ENTERPRISE, "department"): "department",
 }
+NAME_PARTS = (("givenName", "given_name"), ("familyName", "family_name"), ("middleName", "middle_name"))
+CORE_STRINGS = (
+    ("displayName", "display_name"),
+    ("nickName", "nick_name"),
+    ("title", "title"),
+    ("userType", "user_type"),
+    ("preferredLanguage", "preferred_language"),
+    ("locale", "locale"),
+    ("timezone", "timezone"),
+)
+ENTERPRISE_STRINGS = (
+    ("employeeNumber", "employee_number"),
+    ("costCenter", "cost_center"),
+    ("organization", "organization"),
+    ("division", "division"),
+    ("department", "department"),
+)
 NAME_FIELDS = {"givenname": "given_name", "familyname": "family_name", "middlename": "middle_name"}
 # Read-only or not stored: accepted and ignored, so Okta's resync (`id`), Okta's create (`password`,
 # `groups`) and Entra's default mappings (phone numbers, addresses) do not fail the whole request.
@@ -81,61 +99,45 @@ class ScimUserAdapter(SCIMUser):
     def location(self) -> str:
         return f"{self.base_url}Users/{self.obj.pk}"
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, manager_name: bool = False) -> dict[str, Any]:
+        """The User resource. `manager_name` adds the manager's displayName (returned "request")."""
         user: User = self.obj
-        d: dict[str, Any] = {"schemas": [USER_SCHEMA, ENTERPRISE_SCHEMA, LMS_SCHEMA], "id": str(user.pk)}
+        d: dict[str, Any] = {"schemas": [USER_SCHEMA], "id": str(user.pk)}
         if user.external_id:
             d["externalId"] = user.external_id
         d["userName"] = user.user_name
-        name = {
-            scim: getattr(user, field)
-            for scim, field in (
-                ("givenName", "given_name"),
-                ("familyName", "family_name"),
-                ("middleName", "middle_name"),
-            )
-            if getattr(user, field)
-        }
+        name = {scim: getattr(user, field) for scim, field in NAME_PARTS if getattr(user, field)}
         if name:
             d["name"] = name
-        for scim, field in (
-            ("displayName", "display_name"),
-            ("nickName", "nick_name"),
-            ("title", "title"),
-            ("userType", "user_type"),
-            ("preferredLanguage", "preferred_language"),
-            ("locale", "locale"),
-            ("timezone", "timezone"),
-        ):
+        for scim, field in CORE_STRINGS:
             if getattr(user, field):
                 d[scim] = getattr(user, field)
         d["active"] = user.is_active
         if user.email:
             d["emails"] = [{"value": user.email, "type": "work"}]
         enterprise = {
-            scim: getattr(user, field)
-            for scim, field in (
-                ("employeeNumber", "employee_number"),
-                ("costCenter", "cost_center"),
-                ("organization", "organization"),
-                ("division", "division"),
-                ("department", "department"),
-            )
-            if getattr(user, field)
+            scim: getattr(user, field) for scim, field in ENTERPRISE_STRINGS if getattr(user, field)
         }
         if user.manager_id:
-            manager = user.manager
             enterprise["manager"] = {
                 "value": str(user.manager_id),
                 "$ref": f"{self.base_url}Users/{user.manager_id}",
-                "displayName": (manager.display_name or manager.user_name) if manager else "",
             }
-        if enterprise:
-            d[ENTERPRISE_SCHEMA] = enterprise
-        lms: dict[str, Any] = {"customAttributes": user.custom_attributes or {}}
+            if manager_name and user.manager is not None:
+                enterprise["manager"]["displayName"] = user.manager.display_name or user.manager.user_name
+        lms: dict[str, Any] = {}
         if user.hire_date:
             lms["hireDate"] = user.hire_date.isoformat()
-        d[LMS_SCHEMA] = lms
+        if user.custom_attributes:
+            lms["customAttributes"] = [
+                {"name": str(k), "value": v if isinstance(v, str) else json.dumps(v)}
+                for k, v in sorted(user.custom_attributes.items())
+            ]
+        for urn, extension in ((ENTERPRISE_SCHEMA, enterprise), (LMS_SCHEMA, lms)):
+            if extension:
+                d["schemas"].append(urn)
+                # scim2-models (and so scim2-tester) reads an extension object's own `schemas` in responses.
+                d[urn] = {"schemas": [urn], **extension}
         d["meta"] = {
             "resourceType": "User",
             "created": user.created_at.isoformat(),
@@ -171,7 +173,7 @@ class ScimUserAdapter(SCIMUser):
 
     def set(self, path: PatchPath, value: Any, op: str = "replace") -> None:
         key = (path.urn, path.attr)
-        if path.urn == "" and path.attr in IGNORED:
+        if (path.urn == "" and path.attr in IGNORED) or path.attr == "schemas":
             return
         if not path.attr:
             # A bare extension URN: its value holds that extension's attributes.
@@ -219,11 +221,11 @@ class ScimUserAdapter(SCIMUser):
             return
         if key == ("", "name") and path.sub in IGNORED_NAME_PARTS:
             return
-        if key == (LMS, "customattributes") and path.sub:
+        if key == (LMS, "customattributes") and path.value_filter is not None:
             custom = dict(self.changes.get("custom_attributes", self.obj.custom_attributes or {}))
-            custom.pop(path.sub, None)
-            custom = {k: v for k, v in custom.items() if k.lower() != path.sub}
-            self.changes["custom_attributes"] = custom
+            self.changes["custom_attributes"] = {
+                k: v for k, v in custom.items() if not matches(path.value_filter, {"name": k, "value": v})
+            }
             return
         self.set(path, None)
 
@@ -269,13 +271,56 @@ class ScimUserAdapter(SCIMUser):
 
     def _set_custom(self, path: PatchPath, value: Any, op: str) -> None:
         current = dict(self.changes.get("custom_attributes", self.obj.custom_attributes or {}))
-        if path.sub:
-            current[path.sub] = value
+        if path.value_filter is not None:
+            # customAttributes[name eq "region"].value: set the matching entries, or create that name.
+            keys = [k for k, v in current.items() if matches(path.value_filter, {"name": k, "value": v})]
+            if not keys and (created := _named(path.value_filter)) is not None:
+                keys = [created]
+            for key in keys:
+                if path.sub == "value":
+                    current[key] = as_string("customAttributes.value", value)
+                elif not path.sub:
+                    current.pop(key, None)
+                    current.update(_custom_entries(value))
             self.changes["custom_attributes"] = current
+        elif path.sub:
+            raise ScimError(400, 'Address a custom attribute as customAttributes[name eq "x"]', "invalidPath")
         elif op == "add":
-            self.changes["custom_attributes"] = {**current, **as_object("customAttributes", value)}
+            self.changes["custom_attributes"] = {**current, **_custom_entries(value)}
         else:
-            self.changes["custom_attributes"] = dict(as_object("customAttributes", value))
+            self.changes["custom_attributes"] = _custom_entries(value)
+
+
+def _custom_entries(value: Any) -> dict[str, Any]:
+    """[{"name": n, "value": v}, ...] (the schema's shape) or a plain object, as the stored mapping."""
+    if value is None:
+        return {}
+    if isinstance(value, dict) and not {str(k).lower() for k in value} <= {"name", "value"}:
+        return {str(k): v for k, v in value.items()}
+    entries = value if isinstance(value, list) else [value]
+    found: dict[str, Any] = {}
+    for entry in entries:
+        lowered = {str(k).lower(): v for k, v in entry.items()} if isinstance(entry, dict) else {}
+        name = lowered.get("name")
+        if not isinstance(name, str) or not name.strip():
+            raise invalid("customAttributes", "each entry needs a name")
+        found[name.strip()] = lowered.get("value")
+    return found
+
+
+def _named(node: Any) -> str | None:
+    """The name a `name eq "x"` filter designates, for create-when-absent."""
+    expr = getattr(node, "expr", None)
+    path = getattr(expr, "attr_path", None)
+    if (
+        getattr(node, "negated", True) is False
+        and getattr(expr, "value", "").lower() == "eq"
+        and isinstance(getattr(path, "attr_name", None), str)
+        and path.attr_name.lower() == "name"
+        and expr.comp_value is not None
+    ):
+        return str(expr.comp_value.value)
+    return None
 
 
 def _pick_email(entries: list[Any]) -> str:

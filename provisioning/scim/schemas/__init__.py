@@ -80,7 +80,13 @@ def service_provider_config(base_url: str) -> dict[str, Any]:
         "schemas": [SPC_SCHEMA],
         "documentationUri": f"{settings.PUBLIC_URL}/docs/scim",
         "patch": {"supported": True},
-        "bulk": {"supported": False, "maxOperations": 0, "maxPayloadSize": 0},
+        # Bulk is not offered; RFC 7643 §5 has no other place for limits, so its fields advertise the
+        # body size (413 above it) and the PATCH operation count (tooMany above it) every request honours.
+        "bulk": {
+            "supported": False,
+            "maxOperations": settings.SCIM_MAX_OPERATIONS,
+            "maxPayloadSize": settings.SCIM_MAX_PAYLOAD_BYTES,
+        },
         "filter": {"supported": True, "maxResults": settings.SCIM_MAX_RESULTS},
         "changePassword": {"supported": False},
         "sort": {"supported": False},
@@ -93,7 +99,5 @@ def service_provider_config(base_url: str) -> dict[str, Any]:
                 "primary": True,
             }
         ],
-        "maxPayloadSize": settings.SCIM_MAX_PAYLOAD_BYTES,
-        "maxOperations": settings.SCIM_MAX_OPERATIONS,
         "meta": {"resourceType": "ServiceProviderConfig", "location": f"{base_url}ServiceProviderConfig"},
     }

@@ -129,5 +129,6 @@ def json_response(data: dict[str, Any], status: int = 200) -> HttpResponse:
     return HttpResponse(json.dumps(data), status=status, content_type=CONTENT_TYPE)
 
 
+@csrf_exempt
 def not_found_view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
     return errors.error_response(errors.not_found("No such endpoint"))

@@ -9,11 +9,16 @@ from lms_identity.models import User
 from lms_identity.services import users as user_services
 
 from ..adapters.users import ScimUserAdapter
+from ..attribute_selection import Selection
 from ..errors import not_found
 from ..filters import USER_FIELDS
-from ..schemas import PATCH_SCHEMA, SEARCH_SCHEMA
+from ..schemas import ENTERPRISE_SCHEMA, PATCH_SCHEMA, SEARCH_SCHEMA
 from .base import ScimView, json_response, resource_response
 from .listing import list_response
+
+
+def wants_manager_name(selection: Selection) -> bool:
+    return selection.names(ENTERPRISE_SCHEMA.lower(), "manager", "displayname")
 
 
 class UserViewMixin(ScimView):
@@ -38,7 +43,8 @@ class UserViewMixin(ScimView):
 
     def render(self, user: User, *, status: int = 200, location: bool = False) -> HttpResponse:
         adapter = self.adapter(user)
-        data = self.selection().apply(adapter.to_dict())
+        selection = self.selection()
+        data = selection.apply(adapter.to_dict(manager_name=wants_manager_name(selection)))
         return resource_response(
             data, status=status, etag=user.etag, location=adapter.location if location else ""
         )
@@ -51,7 +57,10 @@ class UserViewMixin(ScimView):
             params=params,
             fields=USER_FIELDS,
             selection=selection,
-            render=lambda page: [ScimUserAdapter(u, self.request, base).to_dict() for u in page],
+            render=lambda page: [
+                ScimUserAdapter(u, self.request, base).to_dict(manager_name=wants_manager_name(selection))
+                for u in page
+            ],
         )
         return json_response(data)
 
