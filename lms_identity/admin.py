@@ -163,3 +163,7 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+# OpenID Connect sign-in: settings, groups-claim mapping, subject links, logins.
+from . import admin_sso  # noqa: E402, F401

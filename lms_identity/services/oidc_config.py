@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from lms_identity.errors import InvalidValue
-from lms_identity.models import IdpConnection, OidcConfig
+from lms_identity.models import Group, GroupClaimMapping, IdpConnection, OidcConfig
 from lms_identity.models.oidc import DEFAULT_CLAIM_MAPPING, SUPPORTED_ALGORITHMS, JitPolicy, MfaPolicy
 
 from .audit import Actor, record_event
@@ -217,3 +217,64 @@ def _check(changes: dict[str, Any]) -> None:
         raise InvalidValue("mfa_policy", f"mfa must be one of {', '.join(MfaPolicy.values)}")
     if "claim_mapping" in changes and not isinstance(changes["claim_mapping"], dict):
         raise InvalidValue("claim_mapping", "the claim mapping must be an object")
+
+
+def sso_urls(connection: IdpConnection) -> dict[str, str]:
+    """The URLs to register at the IdP for this connection, on settings.PUBLIC_URL."""
+    from django.conf import settings
+
+    base = f"{settings.PUBLIC_URL}/sso/{connection.slug}"
+    return {
+        "redirect_uri": f"{base}/callback/",
+        "initiate_login_uri": f"{base}/initiate/",
+        "frontchannel_logout_uri": f"{base}/logout/",
+        "post_logout_redirect_uri": f"{settings.PUBLIC_URL}/login/",
+    }
+
+
+def map_group_claim(connection: IdpConnection, claim_value: str, group: Group, *, actor: Actor) -> bool:
+    """Make this groups-claim value (a name or an Entra object id) mean this group of the same
+    connection. Idempotent; returns whether anything changed. Audited."""
+    claim_value = claim_value.strip()
+    if not claim_value or len(claim_value) > 255:
+        raise InvalidValue("claim_value", "the claim value must be 1 to 255 characters")
+    if group.connection_id != connection.pk:
+        raise InvalidValue("group", "the group must belong to the same connection")
+    with transaction.atomic():
+        mapping = (
+            GroupClaimMapping.objects.select_for_update()
+            .filter(connection=connection, claim_value=claim_value)
+            .first()
+        )
+        if mapping is not None and mapping.group_id == group.pk:
+            return False
+        before = str(mapping.group_id) if mapping else None
+        if mapping is None:
+            GroupClaimMapping.objects.create(connection=connection, claim_value=claim_value, group=group)
+        else:
+            mapping.group = group
+            mapping.save(update_fields=["group"])
+        record_event(
+            actor,
+            "connection.group_claim_mapped",
+            group,
+            changes={"claim_value": (None, claim_value), "group": (before, str(group.pk))},
+            connection_id=connection.pk,
+        )
+    return True
+
+
+def unmap_group_claim(mapping: GroupClaimMapping, *, actor: Actor) -> bool:
+    """Forget a groups-claim mapping. Claim memberships already made go at each person's next sign-in.
+    Idempotent; audited."""
+    with transaction.atomic():
+        deleted, _ = GroupClaimMapping.objects.filter(pk=mapping.pk).delete()
+        if deleted:
+            record_event(
+                actor,
+                "connection.group_claim_unmapped",
+                mapping.group,
+                changes={"claim_value": (mapping.claim_value, None)},
+                connection_id=mapping.connection_id,
+            )
+    return bool(deleted)
