@@ -24,6 +24,16 @@ pids+=($!)
 pids+=($!)
 .venv/bin/celery -A lms_identity beat --loglevel INFO >var/log/beat.log 2>&1 &
 pids+=($!)
+# The demo OpenID provider (DEMO_MODE only): the demo connection signs in through it (lms_identity/sso/demo.py).
+DEMO_SIGN_IN="(off: DEMO_MODE is not set)"
+if [ "$DEMO_MODE" = "1" ] && [ -d tests/oidc_provider/node_modules ]; then
+  (cd tests/oidc_provider && exec node server.js --issuer http://127.0.0.1:8300 --port 8300 \
+    --client-id lms-demo --client-secret demo-only-client-secret \
+    --redirect-uri "$PUBLIC_URL/sso/demo/callback/" --initiate-uri "$PUBLIC_URL/sso/demo/initiate/" \
+    --target-link-uri "$PUBLIC_URL/learn/" --accounts demo-accounts.json) >var/log/demo-idp.log 2>&1 &
+  pids+=($!)
+  DEMO_SIGN_IN="$PUBLIC_URL/login/ -> Sign in with Demo IdP, as ada/ada (MFA), grace/grace, alan/alan or mary/mary"
+fi
 
 for _ in $(seq 50); do curl -fs "$PUBLIC_URL/login/" >/dev/null && break; sleep 0.2; done
 
@@ -36,6 +46,8 @@ cat <<INFO
   Try it          curl -H "Authorization: Bearer $TOKEN" $PUBLIC_URL/scim/v2/Users
   Admin           $PUBLIC_URL/admin/   (user admin, password admin)
   Learner login   $PUBLIC_URL/login/
+  Demo SSO        $DEMO_SIGN_IN
+                  (or start from the demo IdP's app tile: http://127.0.0.1:8300/apps)
 
   Press Ctrl-C to stop.
 INFO

@@ -48,7 +48,7 @@ class OidcConfig(models.Model):
         max_length=200, default="RS256,ES256", help_text="Comma-separated; RS/PS/ES families only."
     )
     claim_mapping = models.JSONField(
-        default=dict, blank=True, help_text="Our attribute -> claim name, e.g. {\"department\": \"dept\"}."
+        default=dict, blank=True, help_text='Our attribute -> claim name, e.g. {"department": "dept"}.'
     )
     groups_claim = models.CharField(max_length=100, blank=True, default="groups")
     jit_policy = models.CharField(max_length=12, choices=JitPolicy.choices, default=JitPolicy.OFF)

@@ -9,6 +9,7 @@ import logging
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse
 
+from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth import views as auth_views
 from django.db.models import QuerySet
@@ -37,7 +38,10 @@ SESSION_SID = "sso_sid"
 
 
 def enabled_configs() -> QuerySet[OidcConfig]:
-    return OidcConfig.objects.select_related("connection").filter(connection__enabled=True)
+    configs = OidcConfig.objects.select_related("connection").filter(connection__enabled=True)
+    if not settings.DEMO_MODE:
+        configs = configs.exclude(connection__is_demo=True)  # the demo provider exists only in DEMO_MODE
+    return configs
 
 
 def find_config(slug: str) -> OidcConfig | None:

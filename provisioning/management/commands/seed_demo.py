@@ -3,6 +3,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from lms_identity.demo import seed_identities
+from lms_identity.sso.demo import configure_demo_sso
 
 
 class Command(BaseCommand):
@@ -10,4 +11,6 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         connection = seed_identities()
+        if configure_demo_sso(connection):
+            self.stdout.write("Demo sign-in: the local OpenID provider (DEMO_MODE)")
         self.stdout.write(f"Demo connection: {connection.slug}")
