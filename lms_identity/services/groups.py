@@ -192,8 +192,10 @@ def _check_group_fields(display_name: str, external_id: str) -> None:
         raise InvalidValue("display_name", "displayName is required")
     if len(display_name) > 255 or "\x00" in display_name:
         raise InvalidValue("display_name", "displayName is longer than 255 characters or has a NUL")
-    if not isinstance(external_id, str) or len(external_id) > 255:
-        raise InvalidValue("external_id", "externalId must be a string of at most 255 characters")
+    if not isinstance(external_id, str) or len(external_id) > 255 or "\x00" in external_id:
+        raise InvalidValue(
+            "external_id", "externalId must be a string of at most 255 characters, without NUL"
+        )
 
 
 def _save_unique(group: Group, **kwargs: Any) -> None:

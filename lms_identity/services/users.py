@@ -4,7 +4,9 @@ Each function runs in one transaction, locks the row it changes, writes an audit
 event beside the change, and returns early when nothing would change, so a repeat is a no-op.
 """
 
+import json
 import uuid
+from datetime import date
 from typing import Any
 
 from django.db import IntegrityError, models, transaction
@@ -47,6 +49,14 @@ WRITABLE_FIELDS = frozenset(
 )
 MANAGER_KEY = "manager_ref"
 MANAGER_CHAIN_LIMIT = 200
+MANAGER_REF_MAX_LENGTH = 255
+CUSTOM_ATTRIBUTES_MAX_BYTES = 64 * 1024
+# Which unique constraint an IntegrityError names, to say which attribute clashed without its text.
+UNIQUE_CONSTRAINT_FIELDS = {
+    "user_email_ci_unique": "email",
+    "user_external_id_per_connection_unique": "external_id",
+    "user_user_name_ci_unique": "user_name",
+}
 
 
 def create_user(
@@ -204,10 +214,30 @@ def _check_fields(attrs: dict[str, Any]) -> None:
                 raise InvalidValue(name, f"{name} is longer than {field.max_length} characters")
             if "\x00" in value:
                 raise InvalidValue(name, f"{name} contains a NUL character")
+    if "user_name" in attrs and not attrs["user_name"].strip():
+        raise InvalidValue("user_name", "userName is required")
     if "email" in attrs and attrs["email"] and "@" not in attrs["email"]:
         raise InvalidValue("email", "email is not an address")
-    if "custom_attributes" in attrs and not isinstance(attrs["custom_attributes"], dict):
+    if "is_active" in attrs and not isinstance(attrs["is_active"], bool):
+        raise InvalidValue("is_active", "active must be true or false")
+    if "hire_date" in attrs and not (attrs["hire_date"] is None or isinstance(attrs["hire_date"], date)):
+        raise InvalidValue("hire_date", "hire date must be a date")
+    if "custom_attributes" in attrs:
+        _check_custom_attributes(attrs["custom_attributes"])
+
+
+def _check_custom_attributes(value: Any) -> None:
+    if not isinstance(value, dict):
         raise InvalidValue("custom_attributes", "custom attributes must be an object")
+    try:
+        text = json.dumps(value)
+    except (TypeError, ValueError):
+        raise InvalidValue("custom_attributes", "custom attributes must be plain JSON") from None
+    # PostgreSQL's jsonb cannot hold a NUL character; refuse it here rather than fail in the database.
+    if "\\u0000" in text:
+        raise InvalidValue("custom_attributes", "custom attributes contain a NUL character")
+    if len(text) > CUSTOM_ATTRIBUTES_MAX_BYTES:
+        raise InvalidValue("custom_attributes", "custom attributes are too large")
 
 
 def _find_adoptable(connection: IdpConnection | None, attrs: dict[str, Any]) -> User | None:
@@ -245,6 +275,11 @@ def _adopt(
     if attrs.get("is_active", True) and user.deleted_at is not None:
         user.deleted_at = None
     if attrs.get("is_active", True):
+        # A create says the person should exist and be active (RFC 7643 §4.1.1 active defaults true):
+        # a restored soft-deleted or deactivated person can sign in again.
+        if not user.is_active:
+            diff["is_active"] = (False, True)
+        user.is_active = True
         user.deactivated_at = None
     user.version += 1
     _save_unique(user)
@@ -268,9 +303,22 @@ def _save_unique(user: User, **kwargs: Any) -> None:
         with transaction.atomic():
             user.save(**kwargs)
     except IntegrityError as exc:
-        text = str(exc).lower()
-        field = "email" if "email" in text else "external_id" if "external" in text else "user_name"
+        field = _clashing_field(user, exc)
         raise UniquenessConflict(field, f"{field} is already taken") from None
+
+
+def _clashing_field(user: User, exc: IntegrityError) -> str:
+    text = str(exc).lower()
+    for constraint, field in UNIQUE_CONSTRAINT_FIELDS.items():
+        if constraint in text:
+            return field
+    # SQLite names the columns, not the constraint: "UNIQUE constraint failed: index 'user_email_ci_unique'"
+    # on recent versions, "...: lms_identity_user.connection_id, lms_identity_user.external_id" on others.
+    if "external_id" in text:
+        return "external_id"
+    if ".email" in text or "lower(email)" in text:
+        return "email"
+    return "user_name"
 
 
 def _resolve_manager(user: User, ref: str) -> User | None:
@@ -287,6 +335,8 @@ def _set_manager(user: User, ref: str | None, *, actor: Actor, save: bool = True
     """Point the person at their manager (by id, externalId or userName), or remember the reference
     until that manager is provisioned. Returns whether anything changed."""
     ref = (ref or "").strip()
+    if len(ref) > MANAGER_REF_MAX_LENGTH or "\x00" in ref:
+        raise InvalidValue("manager", "the manager reference is too long or has a NUL character")
     manager = _resolve_manager(user, ref) if ref else None
     pending = ref if ref and manager is None else ""
     if manager is not None:

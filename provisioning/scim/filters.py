@@ -165,6 +165,8 @@ class _Translator:
             return _present(field)
         if comp is None:
             raise ScimError(400, f"The operator {op} needs a value", "invalidFilter")
+        if "\x00" in str(raw):
+            raise ScimError(400, "A filter value cannot contain a NUL character", "invalidFilter")
         compare = _COMPARERS[field.kind]
         return compare(field, op, raw)
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django_scim.adapters import SCIMUser
+from scim2_filter_parser import ast
 
 from lms_identity.models import User
 
@@ -190,6 +191,8 @@ class ScimUserAdapter(SCIMUser):
             self._set_email(path, value, op)
         elif key == (ENTERPRISE, "manager") and path.sub in ("", "value"):
             self.changes["manager_ref"] = reference_value("manager", value)
+        elif key == (ENTERPRISE, "manager") and path.sub in ("displayname", "$ref"):
+            return  # read-only or derived from value; Entra sends manager.displayName in path-less replaces
         elif key == (LMS, "hiredate") and not path.sub:
             self.changes["hire_date"] = as_date("hireDate", value)
         elif key == (LMS, "customattributes"):
@@ -310,15 +313,11 @@ def _custom_entries(value: Any) -> dict[str, Any]:
 
 def _named(node: Any) -> str | None:
     """The name a `name eq "x"` filter designates, for create-when-absent."""
-    expr = getattr(node, "expr", None)
-    path = getattr(expr, "attr_path", None)
-    if (
-        getattr(node, "negated", True) is False
-        and getattr(expr, "value", "").lower() == "eq"
-        and isinstance(getattr(path, "attr_name", None), str)
-        and path.attr_name.lower() == "name"
-        and expr.comp_value is not None
-    ):
+    expr: Any = getattr(node, "expr", None)
+    if getattr(node, "negated", True) is not False or not isinstance(expr, ast.AttrExpr):
+        return None
+    name = expr.attr_path.attr_name
+    if expr.value.lower() == "eq" and isinstance(name, str) and name.lower() == "name" and expr.comp_value:
         return str(expr.comp_value.value)
     return None
 

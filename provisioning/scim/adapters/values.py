@@ -59,7 +59,12 @@ def as_object(attr: str, value: Any) -> dict[str, Any]:
 
 
 def reference_value(attr: str, value: Any) -> str:
-    """`{"value": "id"}` or a plain `"id"` (Okta and Entra both send either for manager)."""
+    """`{"value": "id"}` or a plain `"id"` (Okta and Entra both send either for manager), or a one-item
+    list of those (Entra's documented manager PATCH wraps it in a list)."""
+    if isinstance(value, list):
+        if len(value) > 1:
+            raise invalid(attr, "takes a single reference")
+        value = value[0] if value else None
     if isinstance(value, dict):
         lowered = {str(k).lower(): v for k, v in value.items()}
         value = lowered.get("value")

@@ -13,7 +13,7 @@ from .listing import page_bounds
 from .users import UserViewMixin, wants_manager_name
 
 
-class RootSearchView(UserViewMixin, GroupViewMixin):
+class RootSearchView(UserViewMixin, GroupViewMixin):  # type: ignore[misc]  # render() unused here
     http_method_names = ["post", "options"]
 
     def post(self, request: HttpRequest) -> HttpResponse:

@@ -49,3 +49,20 @@ def other_scim(other_connection):
 
 def patch_op(*operations):
     return {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": list(operations)}
+
+
+@pytest.fixture
+def signed_in():
+    """Give a person a live Django session the way SSO login does; returns its key."""
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from lms_identity.services.sessions import index_session
+
+    def sign_in(user):
+        store = SessionStore()
+        store["_auth_user_id"] = str(user.pk)
+        store.create()
+        index_session(user, store.session_key)
+        return store.session_key
+
+    return sign_in
