@@ -24,6 +24,7 @@ from .services.oidc_config import (
 
 
 class OidcConfigForm(forms.ModelForm):
+    issuer = forms.URLField(max_length=500, assume_scheme="https", help_text="Exactly as the IdP's `iss`.")
     client_secret = forms.CharField(
         required=False,
         widget=forms.PasswordInput(render_value=False),
