@@ -113,7 +113,7 @@ class OidcBackend(OIDCAuthenticationBackend):
     def sign_in(self, token_info: dict[str, Any], *, nonce: str | None, max_age: int | None) -> User:
         """Everything after the code exchange: verify the ID token, complete claims, apply the MFA and
         JIT policies, find or create the person. The part `make bench` times."""
-        id_token = token_info.get("id_token")
+        id_token = token_info.get("id_token") or ""
         payload = self.verify_token(id_token, nonce=nonce, max_age=max_age)
         try:
             user = self.get_or_create_user(token_info.get("access_token"), id_token, payload)

@@ -182,7 +182,7 @@ class SsoCallbackView(OIDCAuthenticationCallbackView):
         states = request.session.get("oidc_states")
         state = request.GET.get("state", "")
         entry = states.get(state) if isinstance(states, dict) and state else None
-        if entry is not None:
+        if entry is not None and isinstance(states, dict):
             # One use per state entry, for failures too (replay).
             del states[state]
             request.session.modified = True
