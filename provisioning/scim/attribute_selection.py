@@ -36,13 +36,21 @@ class Selection:
             out = {k: v for k, v in resource.items() if k.lower() in ALWAYS_RETURNED}
             for urn, name, sub in self.attributes:
                 _copy(resource, out, urn, name, sub)
-            return out
+            return _fix_schemas(out)
         if self.excluded:
             out = copy.deepcopy(resource)
             for urn, name, sub in self.excluded:
                 _drop(out, urn, name, sub)
-            return out
+            return _fix_schemas(out)
         return resource
+
+
+def _fix_schemas(resource: dict[str, Any]) -> dict[str, Any]:
+    """`schemas` lists the extensions the trimmed resource still carries (RFC 7643 §3)."""
+    schemas = resource.get("schemas")
+    if isinstance(schemas, list):
+        resource["schemas"] = [s for s in schemas if s.lower() in CORE_URNS or _key(resource, s.lower())]
+    return resource
 
 
 def _parse_list(value: str | list[str] | None) -> tuple[tuple[str, str, str], ...]:
