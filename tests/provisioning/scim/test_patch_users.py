@@ -132,8 +132,8 @@ def test_entra_pathless_add_with_dotted_and_urn_keys(scim, ann):
                     "userName": "ettie@sawayn.us",
                     "name.honorificPrefix": "Anthony",
                     "name.givenName": "Ettie",
-                    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber": "G6G00I9RNZ0L",
-                    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.displayName": "DAV5Z5JXNJ47",
+                    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber": "G6G00I9RNZ0L",  # noqa: E501 - verbatim
+                    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.displayName": "DAV5Z5JXNJ47",  # noqa: E501 - verbatim
                 },
             }
         ],
