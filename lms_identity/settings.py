@@ -123,7 +123,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "lms_identity.User"
 # Password sign-in for admins; OpenID Connect for everyone else (its get_user refuses inactive people).
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend", "lms_identity.sso.backend.OidcBackend"]
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "lms_identity.sso.backend.OidcBackend",
+]
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/learn/"
 

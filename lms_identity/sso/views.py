@@ -235,7 +235,6 @@ class SsoCallbackView(OIDCAuthenticationCallbackView):
         auth.login(request, user, backend=BACKEND_PATH)
         request.session[SESSION_CONNECTION] = url_config.connection_id
         request.session[SESSION_SID] = signed_in.sid
-        request.session.save()
         index_session(
             user, request.session.session_key or "", connection_id=url_config.connection_id, mfa=signed_in.mfa
         )
