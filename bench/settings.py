@@ -1,0 +1,13 @@
+"""Settings for `make bench` only: the production settings plus the ceiling views and their table.
+
+Everything that matters to the figures (middleware, database options, logging) is inherited unchanged from
+lms_identity.settings; this module adds only what the benchmark needs to exist.
+"""
+
+from lms_identity.settings import *  # noqa: F403
+from lms_identity.settings import ALLOWED_HOSTS, INSTALLED_APPS
+
+INSTALLED_APPS = [*INSTALLED_APPS, "bench"]
+ROOT_URLCONF = "bench.urls"
+# The load generator talks to 127.0.0.1; the in-process query counts use Django's test client.
+ALLOWED_HOSTS = [*ALLOWED_HOSTS, "127.0.0.1", "localhost", "testserver"]
