@@ -1,7 +1,9 @@
 """The public SCIM conformance checker, scim2-tester, run in-process against our endpoint."""
 
 import pytest
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from scim2_client.engines.wsgi import WSGISCIMClient
 from scim2_tester import Status, check_server
 
@@ -24,9 +26,20 @@ def _is_tester_add_expectation(result) -> bool:
     return all(e in actual for e in expected) and len(actual) > len(expected)
 
 
-def test_scim2_tester_finds_no_failure(scim_token):
+@pytest.fixture
+def wsgi_app():
+    """Django's WSGI application, minus what closes the test's database connection between requests
+    (Django's own test client disconnects the same signal handlers)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield get_wsgi_application()
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+def test_scim2_tester_finds_no_failure(scim_token, wsgi_app):
     client = WSGISCIMClient(
-        get_wsgi_application(),
+        wsgi_app,
         base_url="http://testserver/scim/v2",
         headers={"Authorization": f"Bearer {scim_token}"},
     )

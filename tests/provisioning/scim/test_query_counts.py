@@ -1,0 +1,72 @@
+"""Hot paths run a fixed number of queries, whatever the number of users, groups and members."""
+
+import pytest
+
+from tests.factories import GroupFactory, MembershipFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def warm(scim):
+    # The first request of a token marks it used (one UPDATE a minute); measure the steady state.
+    scim.get("ServiceProviderConfig")
+    return scim
+
+
+@pytest.fixture
+def crowd(connection):
+    boss = UserFactory(connection=connection, user_name="boss@example.com")
+    people = [UserFactory(connection=connection, manager=boss) for _ in range(30)]
+    groups = [GroupFactory(connection=connection) for _ in range(10)]
+    for group in groups:
+        for person in people[:8]:
+            MembershipFactory(group=group, user=person)
+    return people, groups
+
+
+def test_user_list_page_is_three_queries(warm, crowd, django_assert_num_queries):
+    with django_assert_num_queries(3):  # token, count, page (managers joined)
+        response = warm.get("Users?count=25")
+
+    assert response.json()["itemsPerPage"] == 25
+
+
+def test_user_by_id_is_two_queries(warm, crowd, django_assert_num_queries):
+    people, _ = crowd
+
+    with django_assert_num_queries(2):
+        response = warm.get(f"Users/{people[3].pk}")
+
+    assert response.status_code == 200
+
+
+def test_user_name_filter_is_three_queries(warm, crowd, django_assert_num_queries):
+    with django_assert_num_queries(3):
+        response = warm.get('Users?filter=userName eq "BOSS@example.com"')
+
+    assert response.json()["totalResults"] == 1
+
+
+def test_group_list_with_members_is_four_queries(warm, crowd, django_assert_num_queries):
+    with django_assert_num_queries(4):  # token, count, page, every member of the page's groups
+        response = warm.get("Groups")
+
+    assert all(len(r["members"]) == 8 for r in response.json()["Resources"])
+
+
+def test_group_list_excluding_members_does_not_load_them(warm, crowd, django_assert_num_queries):
+    with django_assert_num_queries(3) as captured:
+        response = warm.get("Groups?excludedAttributes=members")
+
+    assert not any("membership" in q["sql"].lower() for q in captured.captured_queries)
+    assert all("members" not in r for r in response.json()["Resources"])
+
+
+def test_group_by_id_excluding_members_does_not_load_them(warm, crowd, django_assert_num_queries):
+    _, groups = crowd
+
+    with django_assert_num_queries(2):
+        response = warm.get(f"Groups/{groups[0].pk}?excludedAttributes=members")
+
+    assert "members" not in response.json()
