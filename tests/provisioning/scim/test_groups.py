@@ -306,3 +306,15 @@ def test_entra_group_query_excluding_members(scim, people):
 
     body = response.json()
     assert body["totalResults"] == 1 and "members" not in body["Resources"][0]
+
+
+def test_group_if_match_mismatch_is_412_and_changes_nothing(scim, people):
+    group = scim.post("Groups", {"displayName": "Team"}).json()
+    add = patch_op({"op": "add", "path": "members", "value": [{"value": str(people[0].pk)}]})
+
+    stale = scim.patch(f"Groups/{group['id']}", add, HTTP_IF_MATCH='W/"7"')
+    fresh = scim.patch(f"Groups/{group['id']}", add, HTTP_IF_MATCH=group["meta"]["version"])
+
+    assert (stale.status_code, fresh.status_code) == (412, 204)
+    assert fresh["ETag"] == 'W/"2"'
+    assert scim.delete(f"Groups/{group['id']}", HTTP_IF_MATCH='W/"1"').status_code == 412

@@ -145,3 +145,13 @@ def test_error_status_is_a_string(scim):
     body = scim.get("Users/unknown").json()
 
     assert body["status"] == "404"
+
+
+def test_entra_feature_flag_in_the_tenant_url_is_accepted(scim):
+    # Entra appends ?aadOptscim062020 to the tenant URL to get its RFC-compliant PATCH behaviour.
+    created = scim.post("Users?aadOptscim062020", {"userName": "ann@example.com"})
+
+    listed = scim.get('Users?aadOptscim062020&filter=userName eq "ann@example.com"')
+
+    assert created.status_code == 201
+    assert listed.json()["totalResults"] == 1
