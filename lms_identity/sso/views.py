@@ -6,6 +6,7 @@ page with the reason and a retry link.
 """
 
 import logging
+import time
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse
 
@@ -33,6 +34,7 @@ from .errors import LoginRefused
 
 LOGGER = logging.getLogger(__name__)
 LANDING = "/learn/"
+STATE_TTL_SECONDS = 15 * 60  # a login left this long at the IdP must start again
 SESSION_CONNECTION = "sso_connection_id"
 SESSION_SID = "sso_sid"
 
@@ -205,6 +207,9 @@ class SsoCallbackView(OIDCAuthenticationCallbackView):
             return refusal_page(
                 request, LoginRefused("state_mismatch", why), connection=connection, retry=retry
             )
+        if time.time() - float(entry.get("added_on", 0)) > STATE_TTL_SECONDS:
+            refusal = LoginRefused("state_mismatch", "the sign-in took too long and expired")
+            return refusal_page(request, refusal, connection=connection, retry=retry)
         if not request.GET.get("code"):
             return refusal_page(
                 request,

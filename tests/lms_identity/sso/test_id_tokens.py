@@ -276,3 +276,15 @@ def test_no_token_reaches_the_logs(client, fake_idp, fake_connection, caplog):
     callback(client, fake_idp, token=token, start=(state, nonce, {}))
 
     assert token not in caplog.text and token.split(".")[1] not in caplog.text
+
+
+def test_an_expired_state_is_refused_before_any_token_request(client, fake_idp, fake_connection):
+    state, nonce, _ = start_login(client, "acme")
+    session = client.session
+    session["oidc_states"][state]["added_on"] -= 3600
+    session.save()
+
+    response = callback(client, fake_idp, start=(state, nonce, {}))
+
+    assert_refused(response, "state_mismatch", "expired")
+    assert fake_idp.token_requests == []
