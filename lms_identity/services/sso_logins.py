@@ -134,6 +134,9 @@ def check_jit_allowed(config: OidcConfig, claims: dict[str, Any]) -> None:
     if not domains and not group:
         raise SignInRefused("jit_not_allowed", "restricted JIT has neither domains nor a group set")
     email = claims.get("email")
+    if domains and claims.get("email_verified") is False:
+        # Some IdPs let people type their own email; one the IdP calls unverified proves no domain.
+        raise SignInRefused("jit_not_allowed", "the IdP says the email is not verified")
     if domains and not (isinstance(email, str) and email.rsplit("@", 1)[-1].lower() in domains):
         raise SignInRefused("jit_not_allowed", "the email domain is not allowed to create accounts")
     if group and group not in _claim_values(config, claims):

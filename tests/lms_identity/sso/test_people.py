@@ -1,7 +1,9 @@
 """Who a sign-in lands on: subject links, the SCIM join within one connection, JIT, attributes, groups."""
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from lms_identity.models import AuditEvent, Group, GroupClaimMapping, Membership, SubjectLink, User
 from lms_identity.models.groups import GroupSource
@@ -9,6 +11,7 @@ from lms_identity.services.audit import Actor
 from lms_identity.services.users import create_user
 from tests.factories import ConnectionFactory, UserFactory
 
+from .conftest import start_login
 from .test_id_tokens import assert_refused, callback
 
 pytestmark = pytest.mark.django_db
@@ -156,3 +159,37 @@ def test_every_refused_and_accepted_attempt_is_audited(client, fake_idp, fake_co
         .values_list("context__outcome", flat=True)
     )
     assert outcomes == ["refused", "success"]
+
+
+def test_jit_restricted_by_domain_refuses_an_unverified_email(client, fake_idp, make_oidc_connection):
+    make_oidc_connection("acme", fake_idp.issuer, jit_policy="restricted", allowed_domains="acme.test")
+
+    response = callback(client, fake_idp, email_verified=False)
+
+    assert_refused(response, "jit_not_allowed", "not verified")
+    assert not User.objects.exists()
+
+
+def returning_sign_in_queries(fake_idp, groups):
+    callback(Client(), fake_idp, groups=groups)
+    client = Client()
+    start = start_login(client, "acme")
+    with CaptureQueriesContext(connection) as queries:
+        assert callback(client, fake_idp, groups=groups, start=start).status_code == 302
+    return len(queries)
+
+
+def test_a_returning_sign_in_costs_the_same_queries_with_ten_mapped_groups_as_with_one(
+    fake_idp, fake_connection
+):
+    names = [f"team-{i}" for i in range(10)]
+    for name in names:
+        group = Group.objects.create(connection=fake_connection, display_name=name)
+        GroupClaimMapping.objects.create(connection=fake_connection, claim_value=name, group=group)
+
+    with_one = returning_sign_in_queries(fake_idp, names[:1])
+    Membership.objects.all().delete()
+    with_ten = returning_sign_in_queries(fake_idp, names)
+
+    assert with_ten == with_one <= 40
+    assert Membership.objects.filter(source="claims").count() == 10
