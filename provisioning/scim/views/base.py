@@ -7,6 +7,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.db import connection as db_connection
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.decorators import method_decorator
 from django.views import View
@@ -22,6 +24,17 @@ from ..auth import authenticate
 from ..errors import CONTENT_TYPE, ScimError
 
 ETAG = re.compile(r'^\s*(?:W/)?"(\d{1,10})"\s*$')
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# How long a SCIM write waits for a row another request holds before answering 429 (PostgreSQL).
+LOCK_TIMEOUT = "5s"
+
+
+def _bound_lock_waits() -> None:
+    """Make a write that queues behind others give up after LOCK_TIMEOUT, so an overloaded database
+    answers 429 with Retry-After (the IdP retries) instead of holding the IdP's connection open."""
+    if db_connection.vendor == "postgresql":
+        with db_connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [LOCK_TIMEOUT])
 
 
 @method_decorator(csrf_exempt, name="dispatch")
@@ -46,6 +59,10 @@ class ScimView(View):
                 return errors.unauthorized_response()
             self.connection = connection
             self.actor = Actor.of_connection(connection)
+            if request.method in WRITE_METHODS:
+                with transaction.atomic():
+                    _bound_lock_waits()
+                    return super().dispatch(request, *args, **kwargs)
             return super().dispatch(request, *args, **kwargs)
         except RequestDataTooBig:
             return errors.error_response(

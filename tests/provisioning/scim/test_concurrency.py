@@ -69,3 +69,36 @@ def test_ten_parallel_creates_of_one_user_name_make_one_user(scim_token, connect
 
     assert sorted(statuses) == [201] + [409] * 9
     assert User.objects.filter(user_name__iexact="twin@example.com").count() == 1
+
+
+def test_a_write_stuck_behind_a_lock_gets_429_with_retry_after(scim_token, connection, monkeypatch):
+    from django.db import transaction
+
+    monkeypatch.setattr("provisioning.scim.views.base.LOCK_TIMEOUT", "300ms")
+    person = UserFactory(connection=connection)
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_the_row():
+        try:
+            with transaction.atomic():
+                User.objects.select_for_update().get(pk=person.pk)
+                locked.set()
+                release.wait(10)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=hold_the_row)
+    holder.start()
+    locked.wait(10)
+    try:
+        response = ScimClient(scim_token).patch(
+            f"Users/{person.pk}", patch_op({"op": "replace", "path": "title", "value": "Lead"})
+        )
+    finally:
+        release.set()
+        holder.join()
+
+    assert response.status_code == 429
+    assert response["Retry-After"] == "5"
+    assert "lock" not in response.content.decode().lower()
+    assert User.objects.get(pk=person.pk).title == ""
