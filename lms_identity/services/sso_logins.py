@@ -41,9 +41,10 @@ SIGN_IN_ACTION = "sso.login"
 class SignInRefused(IdentityError):
     """The person may not sign in. `reason` is a code the SSO views know (user_inactive, ...)."""
 
-    def __init__(self, reason: str, detail: str = "") -> None:
+    def __init__(self, reason: str, detail: str = "", *, user: User | None = None) -> None:
         self.reason = reason
         self.detail = detail
+        self.user = user
         super().__init__(f"{reason}: {detail}" if detail else reason)
 
 
@@ -85,7 +86,7 @@ def sign_in_person(config: OidcConfig, user: User, claims: dict[str, Any], evide
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
         if not user.is_active or user.is_deleted:
-            raise SignInRefused("user_inactive", "the account is deactivated or deleted")
+            raise SignInRefused("user_inactive", "the account is deactivated or deleted", user=user)
         _link_subject(connection, claims["sub"], user)
         if user.source != Source.SCIM:
             _refresh_attributes(config, user, claims)

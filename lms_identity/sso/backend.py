@@ -118,7 +118,7 @@ class OidcBackend(OIDCAuthenticationBackend):
         try:
             user = self.get_or_create_user(token_info.get("access_token"), id_token, payload)
         except SignInRefused as exc:
-            raise LoginRefused(exc.reason, exc.detail) from None
+            raise LoginRefused(exc.reason, exc.detail, user=exc.user) from None
         user.sso_sign_in = SignedIn(mfa=self.evidence.mfa, sid=str(payload.get("sid", ""))[:255])  # type: ignore[attr-defined]
         return user
 

@@ -1,5 +1,7 @@
 """Why a sign-in was refused. The view turns each into an audit event and an HTML page with a retry link."""
 
+from typing import Any
+
 # reason code -> (HTTP status, what the person is told)
 REASONS = {
     "state_mismatch": (400, "This sign-in link has expired or was already used. Please start again."),
@@ -28,10 +30,11 @@ class LoginRefused(Exception):
     """A sign-in we refuse. `reason` is a code of REASONS; `detail` explains it for the audit trail and
     the page, and never holds a token or a secret."""
 
-    def __init__(self, reason: str, detail: str = "") -> None:
+    def __init__(self, reason: str, detail: str = "", *, user: Any = None) -> None:
         assert reason in REASONS, reason
         self.reason = reason
         self.detail = detail
+        self.user = user  # the person refused, when we know who it is
         super().__init__(f"{reason}: {detail}" if detail else reason)
 
     @property

@@ -66,7 +66,7 @@ def refusal_page(
 ) -> HttpResponse:
     """Audit the refused attempt and render its page (4xx, or 502 when the IdP is down)."""
     LOGGER.info("sso login refused connection=%s reason=%s", getattr(connection, "slug", "-"), refusal.reason)
-    record_refusal(connection, reason=refusal.reason, detail=refusal.detail)
+    record_refusal(connection, reason=refusal.reason, detail=refusal.detail, user=refusal.user)
     return render(
         request,
         "lms_identity/sso_error.html",

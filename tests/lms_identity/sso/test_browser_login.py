@@ -195,6 +195,8 @@ def test_a_deactivated_person_is_refused_even_when_the_idp_lets_them_through(sit
     page.wait_for_url(f"{site.url}/sso/acme/callback/**")
     assert "Your account is deactivated" in refusal_on(page)[0]
     assert User.objects.count() == 1 and not UserSession.objects.exists()
+    refused = AuditEvent.objects.get(action="sso.login")
+    assert (refused.context["reason"], refused.target_id) == ("user_inactive", str(bob.pk))
     page.goto(f"{site.url}/learn/")
     assert page.url.startswith(f"{site.url}/login/")
 
