@@ -5,7 +5,16 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from lms_identity.models import AuditEvent, Group, GroupClaimMapping, Membership, SubjectLink, User
+from lms_identity.models import (
+    AuditEvent,
+    Group,
+    GroupClaimMapping,
+    LoginRecord,
+    Membership,
+    SubjectLink,
+    User,
+    UserSession,
+)
 from lms_identity.models.groups import GroupSource
 from lms_identity.services.audit import Actor
 from lms_identity.services.users import create_user
@@ -193,3 +202,29 @@ def test_a_returning_sign_in_costs_the_same_queries_with_ten_mapped_groups_as_wi
 
     assert with_ten == with_one <= 40
     assert Membership.objects.filter(source="claims").count() == 10
+
+
+def test_trust_idp_records_whether_mfa_was_evidenced(fake_idp, fake_connection):
+    callback(Client(), fake_idp, amr=["pwd", "otp"])
+    callback(Client(), fake_idp, amr=["pwd"])
+
+    assert list(LoginRecord.objects.order_by("at", "id").values_list("mfa_evidenced", flat=True)) == [
+        True,
+        False,
+    ]
+    assert list(UserSession.objects.order_by("created_at", "id").values_list("mfa_evidenced", flat=True)) == [
+        True,
+        False,
+    ]
+
+
+def test_require_acr_refuses_a_login_without_the_acr(client, fake_idp, make_oidc_connection):
+    make_oidc_connection(
+        "acme", fake_idp.issuer, jit_policy="create", mfa_policy="require_acr", mfa_acr_values="urn:acr:mfa"
+    )
+
+    refused = callback(Client(), fake_idp, acr="urn:acr:pwd")
+    assert_refused(refused, "mfa_missing", "acr")
+    accepted = callback(client, fake_idp, acr="urn:acr:mfa")
+
+    assert accepted.status_code == 302
