@@ -68,7 +68,10 @@ def migrate_template(database_url: str, name: str) -> None:
         "DJANGO_SETTINGS_MODULE": "bench.settings",
     }
     subprocess.run(  # noqa: S603 - our own interpreter and manage.py
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=REPO, env=env, check=True
+        [sys.executable, "manage.py", "migrate", "--noinput", "--skip-checks", "-v0"],
+        cwd=REPO,
+        env=env,
+        check=True,
     )
 
 
@@ -158,7 +161,7 @@ def seed_users(connection_id: int, first: int, last: int, *, active_every: int =
     With active_every=k every k-th user is inactive."""
     from lms_identity.models import User
 
-    active = "true" if not active_every else f"(g % {int(active_every)} <> 0)"
+    active = "true" if not active_every else f"(mod(g, {int(active_every)}) <> 0)"
     expressions = {
         "id": "md5('bench-user-' || g)::uuid",
         "password": "'!bench'",
@@ -168,13 +171,13 @@ def seed_users(connection_id: int, first: int, last: int, *, active_every: int =
         "user_name": f"'user' || g || '@{SEEDED_DOMAIN}'",
         "email": f"'user' || g || '@{SEEDED_DOMAIN}'",
         "given_name": "'Given' || g",
-        "family_name": "'Family' || (g % 997)",
-        "display_name": "'Given' || g || ' Family' || (g % 997)",
-        "title": "'Title ' || (g % 20)",
-        "department": "'Department ' || (g % 50)",
-        "division": "'Division ' || (g % 7)",
+        "family_name": "'Family' || mod(g, 997)",
+        "display_name": "'Given' || g || ' Family' || mod(g, 997)",
+        "title": "'Title ' || mod(g, 20)",
+        "department": "'Department ' || mod(g, 50)",
+        "division": "'Division ' || mod(g, 7)",
         "organization": "'Bench Org'",
-        "cost_center": "'CC' || (g % 100)",
+        "cost_center": "'CC' || mod(g, 100)",
         "employee_number": "'E' || g",
         "is_active": active,
         "deactivated_at": f"CASE WHEN {active} THEN NULL ELSE now() END",
@@ -187,3 +190,18 @@ def seed_users(connection_id: int, first: int, last: int, *, active_every: int =
     present = {f.column for f in User._meta.concrete_fields}
     expressions = {k: v for k, v in expressions.items() if k in present}
     return insert_select(User, expressions, first=first, last=last, params={"connection_id": connection_id})
+
+
+def seed_memberships(group_id: Any, first: int, last: int, *, source: str = "scim") -> int:
+    """Seeded users first..last become members of the group."""
+    from lms_identity.models import Membership
+
+    expressions = {
+        "group_id": "%(group_id)s::uuid",
+        "user_id": "md5('bench-user-' || g)::uuid",
+        "source": "%(source)s",
+        "created_at": "now()",
+    }
+    return insert_select(
+        Membership, expressions, first=first, last=last, params={"group_id": str(group_id), "source": source}
+    )

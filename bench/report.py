@@ -138,10 +138,16 @@ def render(
     ]
     passed = sum(1 for s in sections for f in s.figures if f.passed is True)
     missed = [f"{s.title}: {f.name}" for s in sections for f in s.figures if f.passed is False]
-    skipped = [s.title for s in sections if s.skipped]
-    out += ["## Summary", "", f"{passed} targets met, {len(missed)} missed, {len(skipped)} sections skipped."]
+    skipped = [s.title for s in sections if s.skipped and not s.skipped.startswith("failed")]
+    failed = [s.title for s in sections if s.skipped.startswith("failed")]
+    out += [
+        "## Summary",
+        "",
+        f"{passed} targets met, {len(missed)} missed; {len(skipped)} sections skipped, {len(failed)} failed.",
+    ]
     out += [f"- missed: {m}" for m in missed]
     out += [f"- skipped: {s}" for s in skipped]
+    out += [f"- failed: {s}" for s in failed]
     out.append("")
     for section in sections:
         out += [f"## {section.title}", ""]

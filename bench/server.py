@@ -170,3 +170,38 @@ def load(spec: dict[str, Any], *, timeout: float = 600) -> dict[str, Any]:
         raise RuntimeError(f"load generator failed: {result.stderr[-2000:]}")
     summary: dict[str, Any] = json.loads(result.stdout)
     return summary
+
+
+class Client:
+    """One keep-alive connection from this process, for timing single large operations one by one."""
+
+    def __init__(self, port: int, headers: dict[str, str] | None = None) -> None:
+        self.port = port
+        self.headers = headers or {}
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+
+    def send(
+        self, method: str, path: str, body: Any = None, *, expect: tuple[int, ...] = (200,)
+    ) -> tuple[float, bytes]:
+        """Send one request; return (milliseconds, body). A status not in `expect` raises."""
+        data = json.dumps(body).encode() if body is not None and not isinstance(body, bytes) else body
+        for attempt in range(2):
+            began = time.perf_counter()
+            try:
+                self.conn.request(method, path, body=data, headers=self.headers)
+                response = self.conn.getresponse()
+                payload = response.read()
+            except (ConnectionError, http.client.HTTPException):
+                self.conn.close()
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=300)
+                if attempt:
+                    raise
+                continue
+            elapsed = (time.perf_counter() - began) * 1000
+            if response.status not in expect:
+                raise RuntimeError(f"{method} {path[:100]} answered {response.status}: {payload[:300]!r}")
+            return elapsed, payload
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        self.conn.close()
