@@ -184,6 +184,8 @@ SPECTACULAR_SETTINGS = {"TITLE": "LMS identity admin API", "VERSION": "1.0.0"}
 SCIM_MAX_RESULTS = env_int("SCIM_MAX_RESULTS", 200)
 SCIM_MAX_PAYLOAD_BYTES = env_int("SCIM_MAX_PAYLOAD_BYTES", 2 * 1024 * 1024)
 SCIM_MAX_OPERATIONS = env_int("SCIM_MAX_OPERATIONS", 1000)
+# Custom attributes the IdPs may set, as sub-attributes of the LMS extension's customAttributes.
+SCIM_CUSTOM_ATTRIBUTES = env_list("SCIM_CUSTOM_ATTRIBUTES", ["region", "businessUnit", "jobLevel"])
 DATA_UPLOAD_MAX_MEMORY_SIZE = SCIM_MAX_PAYLOAD_BYTES + 1024
 
 # The demo OpenID provider started by `make run`; never on unless asked for.

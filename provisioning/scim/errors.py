@@ -25,10 +25,6 @@ class ScimError(Exception):
         self.scim_type = scim_type
 
 
-def bad_request(detail: str, scim_type: str = "invalidValue") -> ScimError:
-    return ScimError(400, detail, scim_type)
-
-
 def not_found(detail: str = "Resource not found") -> ScimError:
     return ScimError(404, detail)
 

@@ -20,13 +20,22 @@ from scim2_filter_parser.lexer import SCIMLexer
 from scim2_filter_parser.parser import SCIMParser, SCIMParserError
 
 from .errors import ScimError
-from .schemas import ENTERPRISE_SCHEMA, GROUP_SCHEMA, LMS_SCHEMA, USER_SCHEMA
+from .schemas import ENTERPRISE_SCHEMA, GROUP_SCHEMA, LMS_SCHEMA, USER_SCHEMA, custom_attribute_names
 
 MAX_FILTER_LENGTH = 2000
 NOTHING = Q(pk__in=[])
 EVERYTHING = Q()
 
-STRING, CI_STRING, BOOLEAN, DATETIME, ID, CONSTANT = "string", "ci", "boolean", "datetime", "id", "constant"
+STRING, CI_STRING, BOOLEAN, DATETIME, ID, CONSTANT, JSON_KEY = (
+    "string",
+    "ci",
+    "boolean",
+    "datetime",
+    "id",
+    "constant",
+    "json_key",
+)
+CUSTOM_PREFIX = f"{LMS_SCHEMA.lower()}:customattributes."
 
 
 @dataclass(frozen=True)
@@ -154,6 +163,9 @@ class _Translator:
 
     def field(self, key: str) -> Field:
         found = self.fields.get(key)
+        if found is None and key.startswith(CUSTOM_PREFIX) and self.fields is USER_FIELDS:
+            name = next((n for n in custom_attribute_names() if n.lower() == key[len(CUSTOM_PREFIX) :]), None)
+            found = Field(JSON_KEY, name) if name else None
         if found is None:
             raise ScimError(400, "The filter names an attribute that cannot be filtered on", "invalidFilter")
         return found
@@ -178,6 +190,8 @@ def _present(field: Field) -> Q:
         return ~Q(**{field.lookup: ""})
     if field.kind in (DATETIME, ID):
         return Q(**{f"{field.lookup}__isnull": False})
+    if field.kind == JSON_KEY:
+        return Q(custom_attributes__has_key=field.lookup)
     return EVERYTHING
 
 
@@ -264,7 +278,16 @@ def _compare_constant(field: Field, op: str, raw: Any) -> Q:
     return (field.exists or EVERYTHING) if holds else NOTHING
 
 
+def _compare_json_key(field: Field, op: str, raw: Any) -> Q:
+    """A custom attribute: exact string comparison only (its values are stored as JSON strings)."""
+    if op not in ("eq", "ne") or raw is None:
+        raise _unsupported(op)
+    q = Q(custom_attributes__has_key=field.lookup) & Q(**{f"custom_attributes__{field.lookup}": str(raw)})
+    return q if op == "eq" else ~q
+
+
 _COMPARERS: dict[str, Callable[[Field, str, Any], Q]] = {
+    JSON_KEY: _compare_json_key,
     STRING: _compare_string,
     CI_STRING: _compare_string,
     BOOLEAN: _compare_boolean,

@@ -7,6 +7,7 @@ from django.conf import settings
 
 from ..errors import ScimError
 from ..patch_paths import KNOWN_URNS, PatchPath, parse_path
+from ..schemas import GROUP_SCHEMA, USER_SCHEMA
 
 OPS = ("add", "remove", "replace")
 
@@ -65,6 +66,4 @@ def flatten(value: dict[str, Any], *, urn: str = "", strict: bool = True) -> Ite
 
 
 def _extension(urn: str) -> str:
-    from ..schemas import GROUP_SCHEMA, USER_SCHEMA
-
     return "" if urn in (USER_SCHEMA.lower(), GROUP_SCHEMA.lower()) else urn

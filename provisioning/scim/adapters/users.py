@@ -8,13 +8,12 @@ from typing import Any
 
 from django.http import HttpRequest
 from django_scim.adapters import SCIMUser
-from scim2_filter_parser import ast
 
 from lms_identity.models import User
 
 from ..errors import ScimError
 from ..patch_paths import PatchPath, matches
-from ..schemas import ENTERPRISE_SCHEMA, LMS_SCHEMA, USER_SCHEMA
+from ..schemas import ENTERPRISE_SCHEMA, LMS_SCHEMA, USER_SCHEMA, custom_attribute_names
 from .operations import flatten, iter_operations
 from .values import as_boolean, as_date, as_object, as_string, invalid, reference_value
 
@@ -82,7 +81,6 @@ CLEARED_ON_PUT: dict[str, Any] = {
     **{field: "" for field in NAME_FIELDS.values()},
     "email": "",
     "hire_date": None,
-    "custom_attributes": {},
     "manager_ref": "",
 }
 
@@ -129,11 +127,13 @@ class ScimUserAdapter(SCIMUser):
         lms: dict[str, Any] = {}
         if user.hire_date:
             lms["hireDate"] = user.hire_date.isoformat()
-        if user.custom_attributes:
-            lms["customAttributes"] = [
-                {"name": str(k), "value": v if isinstance(v, str) else json.dumps(v)}
-                for k, v in sorted(user.custom_attributes.items())
-            ]
+        custom = {
+            name: _as_text(user.custom_attributes[name])
+            for name in custom_attribute_names()
+            if (user.custom_attributes or {}).get(name) not in (None, "")
+        }
+        if custom:
+            lms["customAttributes"] = custom
         for urn, extension in ((ENTERPRISE_SCHEMA, enterprise), (LMS_SCHEMA, lms)):
             if extension:
                 d["schemas"].append(urn)
@@ -153,6 +153,8 @@ class ScimUserAdapter(SCIMUser):
         if not isinstance(d, dict):
             raise ScimError(400, "The body must be a JSON object", "invalidSyntax")
         self.changes = dict(CLEARED_ON_PUT) if replacing else {}
+        if replacing:
+            self.changes["custom_attributes"] = self._without_custom_names()
         for path, value in flatten(d, strict=False):
             try:
                 self.set(path, value)
@@ -214,7 +216,7 @@ class ScimUserAdapter(SCIMUser):
             if path.urn == ENTERPRISE:
                 self.changes["manager_ref"] = ""
             if path.urn == LMS:
-                self.changes.update(hire_date=None, custom_attributes={})
+                self.changes.update(hire_date=None, custom_attributes=self._without_custom_names())
             return
         if key == ("", "emails"):
             current = self.changes.get("email", self.obj.email)
@@ -224,11 +226,8 @@ class ScimUserAdapter(SCIMUser):
             return
         if key == ("", "name") and path.sub in IGNORED_NAME_PARTS:
             return
-        if key == (LMS, "customattributes") and path.value_filter is not None:
-            custom = dict(self.changes.get("custom_attributes", self.obj.custom_attributes or {}))
-            self.changes["custom_attributes"] = {
-                k: v for k, v in custom.items() if not matches(path.value_filter, {"name": k, "value": v})
-            }
+        if key == (LMS, "customattributes"):
+            self._set_custom(path, None, "replace")
             return
         self.set(path, None)
 
@@ -272,54 +271,52 @@ class ScimUserAdapter(SCIMUser):
             return
         self.changes["email"] = _pick_email(value if isinstance(value, list) else [value])
 
+    def _without_custom_names(self) -> dict[str, Any]:
+        """The stored custom attributes minus the ones the IdP manages (an admin's others stay)."""
+        names = {n.lower() for n in custom_attribute_names()}
+        current = self.changes.get("custom_attributes", self.obj.custom_attributes or {})
+        return {k: v for k, v in current.items() if k.lower() not in names}
+
     def _set_custom(self, path: PatchPath, value: Any, op: str) -> None:
-        current = dict(self.changes.get("custom_attributes", self.obj.custom_attributes or {}))
+        """customAttributes is a complex attribute whose sub-attributes are the configured names."""
         if path.value_filter is not None:
-            # customAttributes[name eq "region"].value: set the matching entries, or create that name.
-            keys = [k for k, v in current.items() if matches(path.value_filter, {"name": k, "value": v})]
-            if not keys and (created := _named(path.value_filter)) is not None:
-                keys = [created]
-            for key in keys:
-                if path.sub == "value":
-                    current[key] = as_string("customAttributes.value", value)
-                elif not path.sub:
-                    current.pop(key, None)
-                    current.update(_custom_entries(value))
+            raise ScimError(
+                400, "customAttributes is not multi-valued; use customAttributes.name", "invalidPath"
+            )
+        current = dict(self.changes.get("custom_attributes", self.obj.custom_attributes or {}))
+        if path.sub:
+            name = _custom_name(path.sub)
+            if name is None:
+                raise ScimError(
+                    400, f"customAttributes.{path.sub} is not a configured attribute", "invalidPath"
+                )
+            _store_custom(current, name, value)
             self.changes["custom_attributes"] = current
-        elif path.sub:
-            raise ScimError(400, 'Address a custom attribute as customAttributes[name eq "x"]', "invalidPath")
-        elif op == "add":
-            self.changes["custom_attributes"] = {**current, **_custom_entries(value)}
-        else:
-            self.changes["custom_attributes"] = _custom_entries(value)
+            return
+        if op != "add":
+            # replace (or remove) sets the whole complex value: configured names left out are cleared.
+            current = self._without_custom_names()
+        for key, item in as_object("customAttributes", value).items():
+            name = _custom_name(str(key).lower())
+            if name is not None:  # names we do not manage are ignored, as RFC 7644 §3.3 allows
+                _store_custom(current, name, item)
+        self.changes["custom_attributes"] = current
 
 
-def _custom_entries(value: Any) -> dict[str, Any]:
-    """[{"name": n, "value": v}, ...] (the schema's shape) or a plain object, as the stored mapping."""
-    if value is None:
-        return {}
-    if isinstance(value, dict) and not {str(k).lower() for k in value} <= {"name", "value"}:
-        return {str(k): v for k, v in value.items()}
-    entries = value if isinstance(value, list) else [value]
-    found: dict[str, Any] = {}
-    for entry in entries:
-        lowered = {str(k).lower(): v for k, v in entry.items()} if isinstance(entry, dict) else {}
-        name = lowered.get("name")
-        if not isinstance(name, str) or not name.strip():
-            raise invalid("customAttributes", "each entry needs a name")
-        found[name.strip()] = lowered.get("value")
-    return found
+def _custom_name(lowered: str) -> str | None:
+    return next((n for n in custom_attribute_names() if n.lower() == lowered), None)
 
 
-def _named(node: Any) -> str | None:
-    """The name a `name eq "x"` filter designates, for create-when-absent."""
-    expr: Any = getattr(node, "expr", None)
-    if getattr(node, "negated", True) is not False or not isinstance(expr, ast.AttrExpr):
-        return None
-    name = expr.attr_path.attr_name
-    if expr.value.lower() == "eq" and isinstance(name, str) and name.lower() == "name" and expr.comp_value:
-        return str(expr.comp_value.value)
-    return None
+def _store_custom(current: dict[str, Any], name: str, value: Any) -> None:
+    text = as_string(f"customAttributes.{name}", value)
+    if text:
+        current[name] = text
+    else:
+        current.pop(name, None)
+
+
+def _as_text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
 
 
 def _pick_email(entries: list[Any]) -> str:

@@ -3,6 +3,7 @@
 The schema JSON files list only attributes we store, return and patch; adding an attribute to the adapters
 means adding it here, and the conformance test (scim2-tester) checks the two agree."""
 
+import copy
 import json
 from functools import cache
 from pathlib import Path
@@ -41,14 +42,45 @@ def schema_ids() -> list[str]:
     return list(_FILES)
 
 
+def custom_attribute_names() -> list[str]:
+    """The customAttributes sub-attributes IdPs may set (settings.SCIM_CUSTOM_ATTRIBUTES)."""
+    return [n for n in settings.SCIM_CUSTOM_ATTRIBUTES if n and n.replace("_", "").isalnum()]
+
+
 def schema_document(schema_id: str, base_url: str) -> dict[str, Any] | None:
     if schema_id not in _FILES:
         return None
+    document = copy.deepcopy(_load(schema_id))
+    if schema_id == LMS_SCHEMA:
+        _describe_custom_attributes(document)
     return {
         "schemas": [SCHEMA_SCHEMA],
-        **_load(schema_id),
+        **document,
         "meta": {"resourceType": "Schema", "location": f"{base_url}Schemas/{schema_id}"},
     }
+
+
+def _describe_custom_attributes(document: dict[str, Any]) -> None:
+    names = custom_attribute_names()
+    attributes = document["attributes"]
+    custom = next(a for a in attributes if a["name"] == "customAttributes")
+    if not names:
+        attributes.remove(custom)
+        return
+    custom["subAttributes"] = [
+        {
+            "name": name,
+            "type": "string",
+            "multiValued": False,
+            "description": f"Custom attribute {name}.",
+            "required": False,
+            "caseExact": False,
+            "mutability": "readWrite",
+            "returned": "default",
+            "uniqueness": "none",
+        }
+        for name in names
+    ]
 
 
 def resource_type_documents(base_url: str) -> dict[str, dict[str, Any]]:

@@ -45,9 +45,7 @@ def list_response(
         if not isinstance(filter_text, str):
             raise ScimError(400, "filter must be a string", "invalidFilter")
         queryset = queryset.filter(filter_to_q(filter_text, fields))
-    if params.get("sortBy"):
-        # Sorting is not advertised (ServiceProviderConfig sort.supported is false); order stays by id.
-        pass
+    # sortBy is ignored: sorting is not advertised (sort.supported is false) and the order stays by id.
     start, count = page_bounds(params.get("startIndex"), params.get("count"))
     queryset = queryset.order_by("pk")
     total = queryset.count()

@@ -106,6 +106,19 @@ def test_filter_on_last_modified(scim, staff):
     assert names(scim, f'meta.lastModified le "{since}"') == ["bob@example.com"]
 
 
+def test_filter_on_a_custom_attribute(scim, staff):
+    User.objects.filter(pk=staff["bob"].pk).update(custom_attributes={"region": "EU"})
+    lms = "urn:ietf:params:scim:schemas:extension:lms:2.0:User"
+
+    assert names(scim, f'{lms}:customAttributes.region eq "EU"') == ["bob@example.com"]
+    assert names(scim, f"{lms}:customAttributes.region pr") == ["bob@example.com"]
+    assert names(scim, f'not ({lms}:customAttributes.region eq "EU")') == [
+        "Ann@Example.com",
+        "cy@example.com",
+    ]
+    assert scim.get("Users?filter=" + quote(f'{lms}:customAttributes.shoeSize eq "1"')).status_code == 400
+
+
 def test_filter_by_id(scim, staff):
     assert names(scim, f'id eq "{staff["cy"].pk}"') == ["cy@example.com"]
 

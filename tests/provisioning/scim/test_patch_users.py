@@ -222,8 +222,8 @@ def test_extension_object_as_value_of_its_urn(scim, ann):
 def test_lms_extension_hire_date_and_custom_attributes(scim, ann):
     body = patch_op(
         {"op": "add", "path": f"{LMS}:hireDate", "value": "2025-01-06"},
-        {"op": "add", "path": f"{LMS}:customAttributes", "value": [{"name": "site", "value": "Paris"}]},
-        {"op": "replace", "path": f'{LMS}:customAttributes[name eq "grade"].value', "value": "G7"},
+        {"op": "add", "path": f"{LMS}:customAttributes", "value": {"region": "EU", "jobLevel": "L3"}},
+        {"op": "replace", "path": f"{LMS}:customAttributes.businessUnit", "value": "Retail"},
     )
 
     response = scim.patch(f"Users/{ann['id']}", body)
@@ -231,12 +231,34 @@ def test_lms_extension_hire_date_and_custom_attributes(scim, ann):
     assert response.json()[LMS] == {
         "schemas": [LMS],
         "hireDate": "2025-01-06",
-        "customAttributes": [{"name": "grade", "value": "G7"}, {"name": "site", "value": "Paris"}],
+        "customAttributes": {"region": "EU", "businessUnit": "Retail", "jobLevel": "L3"},
     }
     removed = scim.patch(
-        f"Users/{ann['id']}", patch_op({"op": "remove", "path": f'{LMS}:customAttributes[name eq "site"]'})
+        f"Users/{ann['id']}", patch_op({"op": "remove", "path": f"{LMS}:customAttributes.region"})
     )
-    assert removed.json()[LMS]["customAttributes"] == [{"name": "grade", "value": "G7"}]
+    assert removed.json()[LMS]["customAttributes"] == {"businessUnit": "Retail", "jobLevel": "L3"}
+
+
+def test_custom_attributes_replace_keeps_what_the_idp_does_not_manage(scim, ann):
+    User.objects.filter(pk=ann["id"]).update(custom_attributes={"adminNote": "keep", "region": "US"})
+
+    response = scim.patch(
+        f"Users/{ann['id']}",
+        patch_op({"op": "replace", "path": f"{LMS}:customAttributes", "value": {"jobLevel": "L1"}}),
+    )
+
+    assert response.json()[LMS]["customAttributes"] == {"jobLevel": "L1"}
+    assert stored(ann).custom_attributes == {"adminNote": "keep", "jobLevel": "L1"}
+
+
+def test_unconfigured_custom_attribute_path_is_400_invalid_path(scim, ann):
+    response = scim.patch(
+        f"Users/{ann['id']}",
+        patch_op({"op": "add", "path": f"{LMS}:customAttributes.shoeSize", "value": "42"}),
+    )
+
+    assert response.status_code == 400
+    assert response.json()["scimType"] == "invalidPath"
 
 
 def test_bad_hire_date_is_400(scim, ann):

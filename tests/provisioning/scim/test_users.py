@@ -102,7 +102,7 @@ def test_create_with_enterprise_and_lms_extensions_round_trips(scim):
             "department": "Tour Operations",
             "manager": {"value": manager["id"]},
         },
-        LMS: {"hireDate": "2024-03-01", "customAttributes": [{"name": "region", "value": "EU"}]},
+        LMS: {"hireDate": "2024-03-01", "customAttributes": {"region": "EU", "shoeSize": "42"}},
     }
 
     response = scim.post("Users", body)
@@ -118,11 +118,7 @@ def test_create_with_enterprise_and_lms_extensions_round_trips(scim):
         "department": "Tour Operations",
         "manager": {"value": manager["id"], "$ref": f"http://testserver/scim/v2/Users/{manager['id']}"},
     }
-    assert created[LMS] == {
-        "schemas": [LMS],
-        "hireDate": "2024-03-01",
-        "customAttributes": [{"name": "region", "value": "EU"}],
-    }
+    assert created[LMS] == {"schemas": [LMS], "hireDate": "2024-03-01", "customAttributes": {"region": "EU"}}
     assert set(created["schemas"]) == {USER, ENTERPRISE, LMS}
 
 
