@@ -96,7 +96,12 @@ def get_metadata(config: OidcConfig, *, refresh: bool = False) -> dict[str, Any]
     if config.metadata and fresh and not refresh:
         return config.metadata
     url = config.issuer.rstrip("/") + "/.well-known/openid-configuration"
-    metadata = _fetch_json(url, "discovery document")
+    try:
+        metadata = _fetch_json(url, "discovery document")
+    except IdpUnavailable:
+        if config.metadata and not refresh:
+            return config.metadata  # stale beats down: an IdP blip must not stop sign-ins
+        raise
     # OpenID Connect Discovery 4.3: the issuer in the document must be exactly the one we asked.
     if metadata.get("issuer") != config.issuer:
         raise IdpUnavailable("the discovery document names another issuer")

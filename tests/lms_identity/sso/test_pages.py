@@ -1,15 +1,18 @@
 """The sign-in pages, sign-out, front-channel logout, the admin's password login, the command, the admin."""
 
 import io
+from datetime import timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
+from django.utils import timezone
 
 from lms_identity.models import AuditEvent, GroupClaimMapping, IdpConnection, OidcConfig, User, UserSession
 from lms_identity.sso.demo import configure_demo_sso
 from tests.factories import ConnectionFactory, GroupFactory
 
+from .conftest import start_login
 from .test_id_tokens import callback
 
 pytestmark = pytest.mark.django_db
@@ -201,3 +204,15 @@ def test_demo_sign_in_is_configured_only_in_demo_mode(settings):
 
     assert OidcConfig.objects.get().issuer == "http://127.0.0.1:8300"
     assert "/sso/demo/" not in Client().get("/login/").content.decode()
+
+
+def test_stale_metadata_is_used_while_the_idp_discovery_is_down(client, fake_idp, fake_connection):
+    start_login(client, "acme")  # caches the metadata
+    # A day later, discovery is unreachable (the issuer now points where nothing listens).
+    OidcConfig.objects.update(
+        metadata_fetched_at=timezone.now() - timedelta(days=2), issuer="http://127.0.0.1:8209"
+    )
+
+    response = client.get("/sso/acme/login/")
+
+    assert response.status_code == 302 and response["Location"].startswith(fake_idp.issuer + "/authorize")
