@@ -288,3 +288,28 @@ def test_another_connection_never_sees_or_changes_my_users(scim, other_scim):
     assert other_scim.delete(f"Users/{created['id']}").status_code == 404
     assert other_scim.get("Users").json()["totalResults"] == 0
     assert User.objects.get(pk=created["id"]).deleted_at is None
+
+
+def test_of_several_emails_the_primary_one_is_kept(scim):
+    body = {
+        "userName": "ann",
+        "emails": [
+            {"value": "ann@home.example", "type": "home"},
+            {"value": "ann@work.example", "type": "work", "primary": True},
+        ],
+    }
+
+    response = scim.post("Users", body)
+
+    assert response.json()["emails"] == [{"value": "ann@work.example", "type": "work"}]
+
+
+def test_write_responses_honour_attributes(scim):
+    response = scim.post("Users?attributes=userName", {"userName": "ann@example.com", "title": "Engineer"})
+
+    assert response.status_code == 201
+    assert response.json() == {"schemas": [USER], "id": response.json()["id"], "userName": "ann@example.com"}
+    put = scim.put(
+        f"Users/{response.json()['id']}?excludedAttributes=meta,name", {"userName": "ann@example.com"}
+    )
+    assert "meta" not in put.json() and put.json()["userName"] == "ann@example.com"
