@@ -1,0 +1,281 @@
+"""Catalog, entitlement rules, role templates, license pools, grants, overrides and progress."""
+
+from django.conf import settings
+from django.db import models
+
+from lms_identity.models import Group
+
+
+class Course(models.Model):
+    slug = models.SlugField(max_length=100, unique=True)
+    title = models.CharField(max_length=255)
+    description = models.TextField(blank=True, default="")
+    published = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class LearningPath(models.Model):
+    """An ordered series of courses; a grant of the path opens every course in it."""
+
+    slug = models.SlugField(max_length=100, unique=True)
+    title = models.CharField(max_length=255)
+    description = models.TextField(blank=True, default="")
+    published = models.BooleanField(default=False)
+    courses = models.ManyToManyField(Course, through="PathCourse", related_name="paths")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class PathCourse(models.Model):
+    path = models.ForeignKey(LearningPath, on_delete=models.CASCADE, related_name="steps")
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["path", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["path", "course"], name="path_course_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.path_id} #{self.position}: {self.course_id}"
+
+
+class Capability(models.TextChoices):
+    LEARN = "learn", "Take courses"
+    VIEW_REPORTS = "view_reports", "See reports' progress"
+    TEACH = "teach", "Teach and grade courses"
+    MANAGE_CATALOG = "manage_catalog", "Manage the catalog"
+    MANAGE_RULES = "manage_rules", "Manage entitlement rules and license pools"
+
+
+class RoleTemplate(models.Model):
+    """A curated set of capabilities. `requires_explicit_rule` roles (L&D admin) are never granted by the
+    HR mapping matrix, only by an entitlement rule or a manual override. No role makes anyone a superuser."""
+
+    slug = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=100)
+    capabilities = models.JSONField(default=list, blank=True)
+    requires_explicit_rule = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LicensePool(models.Model):
+    product = models.CharField(max_length=255, unique=True)
+    seat_count = models.PositiveIntegerField()
+    grace_days = models.PositiveIntegerField(
+        default=0, help_text="Days a person who stops matching keeps the seat before it is reclaimed."
+    )
+    # The highest utilization alert (0, 75, 100) already raised; lowered again when usage drops.
+    alert_level = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["product"]
+
+    def __str__(self) -> str:
+        return self.product
+
+
+class TargetType(models.TextChoices):
+    COURSE = "course", "Course"
+    PATH = "path", "Learning path"
+    ROLE = "role", "Role template"
+    SEAT = "seat", "Seat in a license pool"
+
+
+class RemovalPolicy(models.TextChoices):
+    KEEP = "keep", "Keep access"
+    SUSPEND = "suspend", "Suspend access"
+    REVOKE = "revoke", "Revoke access"
+
+
+class TargetFields(models.Model):
+    """What a rule, grant or override is about: exactly one of course, path, role or pool."""
+
+    target_type = models.CharField(max_length=10, choices=TargetType.choices)
+    course = models.ForeignKey(Course, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    path = models.ForeignKey(LearningPath, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    role = models.ForeignKey(RoleTemplate, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    pool = models.ForeignKey(LicensePool, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        abstract = True
+
+    @property
+    def target(self) -> models.Model | None:
+        return {"course": self.course, "path": self.path, "role": self.role, "seat": self.pool}.get(
+            self.target_type
+        )
+
+    @property
+    def target_key(self) -> str:
+        ids = {"course": self.course_id, "path": self.path_id, "role": self.role_id, "seat": self.pool_id}
+        return f"{self.target_type}:{ids.get(self.target_type)}"
+
+    @property
+    def target_label(self) -> str:
+        return f"{self.get_target_type_display()}: {self.target}"  # type: ignore[attr-defined]
+
+
+class EntitlementRule(TargetFields):
+    """Who (groups of any source, and/or attribute conditions) gets what (the target).
+
+    `conditions` is a list of {"attribute": name, "values": [..]}; a person matches a condition when the
+    attribute equals one of the values, ignoring case. Groups match when the person is in any of them.
+    Every part that is set must match."""
+
+    name = models.CharField(max_length=255)
+    enabled = models.BooleanField(default=True)
+    groups = models.ManyToManyField(Group, blank=True, related_name="entitlement_rules")
+    conditions = models.JSONField(default=list, blank=True)
+    hire_within_days = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Only people hired in the last N days (onboarding)."
+    )
+    removal_policy = models.CharField(
+        max_length=10, choices=RemovalPolicy.choices, default=RemovalPolicy.SUSPEND
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class HrAttribute(models.TextChoices):
+    DEPARTMENT = "department", "Department"
+    ORGANIZATION = "organization", "Organization"
+    DIVISION = "division", "Division"
+
+
+class HrRoleMapping(models.Model):
+    """One cell of the HR mapping matrix: people of this department (or org unit) hold this role."""
+
+    attribute = models.CharField(max_length=20, choices=HrAttribute.choices)
+    value = models.CharField(max_length=255)
+    role = models.ForeignKey(RoleTemplate, on_delete=models.PROTECT, related_name="hr_mappings")
+
+    class Meta:
+        ordering = ["attribute", "value"]
+        constraints = [
+            models.UniqueConstraint(fields=["attribute", "value", "role"], name="hr_mapping_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_attribute_display()} {self.value} → {self.role}"
+
+
+class Origin(models.TextChoices):
+    RULE = "rule", "Entitlement rule"
+    HR = "hr", "HR mapping"
+    MANUAL = "manual", "Manual override"
+    LICENSE = "license", "License pool"
+
+
+class GrantState(models.TextChoices):
+    ACTIVE = "active", "Active"
+    SUSPENDED = "suspended", "Suspended"
+    REVOKED = "revoked", "Revoked"
+
+
+class Grant(TargetFields):
+    """One right of one person and where it came from. Rows are never deleted: revoking sets the state."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="grants")
+    origin = models.CharField(max_length=10, choices=Origin.choices)
+    # "rule:<id>", "hr:<id>", "manual" or "license": one grant per person, target and origin.
+    origin_key = models.CharField(max_length=40)
+    key = models.CharField(max_length=40, help_text="The target, as type:id.")
+    rule = models.ForeignKey(
+        EntitlementRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    state = models.CharField(max_length=10, choices=GrantState.choices, default=GrantState.ACTIVE)
+    grace_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["user", "key", "origin_key"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key", "origin_key"], name="grant_unique_per_origin"),
+        ]
+        indexes = [
+            models.Index(fields=["pool", "state"], name="grant_pool_state_idx"),
+            models.Index(fields=["origin_key", "state"], name="grant_origin_state_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.key} ({self.origin_key}, {self.state})"
+
+
+class OverrideEffect(models.TextChoices):
+    ALLOW = "allow", "Allow"
+    DENY = "deny", "Deny"
+
+
+class Override(TargetFields):
+    """An admin's decision for one person and one target, which every recompute respects until it expires."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="overrides")
+    key = models.CharField(max_length=40)
+    effect = models.CharField(max_length=5, choices=OverrideEffect.choices)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=255, blank=True, default="")
+    created_by = models.CharField(max_length=255, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["user", "key"]
+        constraints = [
+            # One decision per person and target: an allow and a deny for the same target cannot coexist.
+            models.UniqueConstraint(fields=["user", "key"], name="override_one_per_target"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.effect} {self.key} for {self.user_id}"
+
+
+class Progress(models.TextChoices):
+    ENROLLED = "enrolled", "Enrolled"
+    IN_PROGRESS = "in_progress", "In progress"
+    COMPLETED = "completed", "Completed"
+
+
+class Enrollment(models.Model):
+    """A person's progress in a course. Never deleted when access ends: completions are history."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments")
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="enrollments")
+    progress = models.CharField(max_length=12, choices=Progress.choices, default=Progress.ENROLLED)
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["user", "course"]
+        constraints = [models.UniqueConstraint(fields=["user", "course"], name="enrollment_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.course_id}: {self.progress}"

@@ -1,0 +1,140 @@
+"""Reads for the learner pages and the API, scoped to the person asking."""
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+
+from lms_identity.models import User
+
+from .errors import NotEntitled
+from .models import Course, Enrollment, Grant, GrantState, LearningPath, Override, OverrideEffect, PathCourse
+
+TEAM_DEPTH_LIMIT = 50
+
+
+def entitled_course_ids(user: Any) -> set[int]:
+    """Courses the person may open: an active grant of the course, or of a path that holds it."""
+    rows = Grant.objects.filter(user_id=user.pk, state=GrantState.ACTIVE, target_type__in=["course", "path"])
+    course_ids, path_ids = set(), set()
+    for target_type, course_id, path_id in rows.values_list("target_type", "course_id", "path_id"):
+        if target_type == "course":
+            course_ids.add(course_id)
+        else:
+            path_ids.add(path_id)
+    if path_ids:
+        course_ids |= set(PathCourse.objects.filter(path_id__in=path_ids).values_list("course_id", flat=True))
+    return course_ids
+
+
+def check_course_access(user: Any, course: Course) -> None:
+    """Raise NotEntitled with a reason a learner understands unless they may open this course."""
+    if not getattr(user, "is_active", False) or getattr(user, "deleted_at", None) is not None:
+        raise NotEntitled("Your account is not active.")
+    if not course.published:
+        raise NotEntitled("This course is not published yet.")
+    if course.pk in entitled_course_ids(user):
+        return
+    keys = [f"course:{course.pk}", *(f"path:{p}" for p in course.paths.values_list("pk", flat=True))]
+    if Override.objects.filter(user_id=user.pk, key__in=keys, effect=OverrideEffect.DENY).exists():
+        raise NotEntitled("An administrator has blocked your access to this course.")
+    states = set(Grant.objects.filter(user_id=user.pk, key__in=keys).values_list("state", flat=True))
+    if GrantState.SUSPENDED in states:
+        raise NotEntitled(
+            "Your access to this course is suspended: you no longer match the rule that granted it."
+        )
+    if GrantState.REVOKED in states:
+        raise NotEntitled(
+            "Your access to this course was revoked: you no longer match the rule that granted it."
+        )
+    raise NotEntitled("This course is not part of your learning: none of your teams or attributes grants it.")
+
+
+@dataclass
+class CourseRow:
+    course: Course
+    progress: str
+    completed_at: Any
+
+
+def my_learning(user: Any) -> dict[str, Any]:
+    """The person's courses and paths with their progress, in a fixed number of queries."""
+    course_ids = entitled_course_ids(user)
+    progress = {e.course_id: e for e in Enrollment.objects.filter(user_id=user.pk)}
+    courses = [
+        CourseRow(c, _progress(progress, c.pk), getattr(progress.get(c.pk), "completed_at", None))
+        for c in Course.objects.filter(pk__in=course_ids, published=True).order_by("title")
+    ]
+    path_ids = Grant.objects.filter(user_id=user.pk, state=GrantState.ACTIVE, target_type="path").values(
+        "path_id"
+    )
+    paths = []
+    for path in LearningPath.objects.filter(pk__in=path_ids, published=True).prefetch_related(
+        "steps__course"
+    ):
+        steps = [CourseRow(s.course, _progress(progress, s.course_id), None) for s in path.steps.all()]
+        done = sum(1 for s in steps if s.progress == "completed")
+        paths.append({"path": path, "steps": steps, "done": done, "total": len(steps)})
+    completed_elsewhere = [
+        e for e in progress.values() if e.course_id not in course_ids and e.progress == "completed"
+    ]
+    return {"courses": courses, "paths": paths, "history": completed_elsewhere}
+
+
+def _progress(progress: dict[int, Enrollment], course_id: int) -> str:
+    enrollment = progress.get(course_id)
+    return enrollment.progress if enrollment else "not_started"
+
+
+def list_team(manager: Any) -> list[tuple[User, int]]:
+    """The manager's direct and indirect reports (the SCIM manager chain), with their depth, walking down
+    one level per query. A loop in the chain (which the core refuses, but old data may hold) ends the
+    walk instead of running forever."""
+    seen: set[uuid.UUID] = {manager.pk}
+    team: list[tuple[User, int]] = []
+    level = [manager.pk]
+    depth = 1
+    while level and depth <= TEAM_DEPTH_LIMIT:
+        reports = list(
+            User.objects.not_deleted()
+            .filter(manager_id__in=level)
+            .exclude(pk__in=seen)
+            .order_by("display_name", "user_name")
+        )
+        reports = [r for r in reports if r.pk not in seen]
+        seen.update(r.pk for r in reports)
+        team.extend((r, depth) for r in reports)
+        level = [r.pk for r in reports]
+        depth += 1
+    return team
+
+
+def is_in_team(manager: Any, person_id: uuid.UUID) -> bool:
+    return any(p.pk == person_id for p, _ in list_team(manager))
+
+
+def team_progress(people: list[User]) -> dict[uuid.UUID, dict[str, Any]]:
+    """Per person: their enrollments with state, and their course grants' access state."""
+    ids = [p.pk for p in people]
+    out: dict[uuid.UUID, dict[str, Any]] = {
+        i: {"enrollments": [], "entitled": 0, "suspended": 0} for i in ids
+    }
+    for e in Enrollment.objects.filter(user_id__in=ids).select_related("course").order_by("course__title"):
+        out[e.user_id]["enrollments"].append(e)
+    for user_id, state in Grant.objects.filter(
+        user_id__in=ids, target_type__in=["course", "path"]
+    ).values_list("user_id", "state"):
+        if state == GrantState.ACTIVE:
+            out[user_id]["entitled"] += 1
+        elif state == GrantState.SUSPENDED:
+            out[user_id]["suspended"] += 1
+    return out
+
+
+def list_person_grants(user_id: Any) -> QuerySet[Grant]:
+    return (
+        Grant.objects.filter(user_id=user_id)
+        .select_related("course", "path", "role", "pool", "rule")
+        .order_by("key", "origin_key")
+    )
