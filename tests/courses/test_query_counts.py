@@ -1,0 +1,75 @@
+"""The reconciler costs a fixed number of queries per chunk, whatever the number of people in it."""
+
+import pytest
+
+from courses.reconcile import reconcile_people
+from courses.services.pools import create_pool
+from lms_identity.services.groups import add_group_members
+
+pytestmark = pytest.mark.django_db
+
+# Context (rules 2, HR matrix 1, pools 1, names 3) + per chunk (people, memberships, overrides, grants)
+# + the writes: one bulk insert of grants, one of audit events. The tests add 2 for the chunk's savepoint.
+FIRST_RUN = 7 + 4 + 2
+STEADY = 7 + 4
+
+
+@pytest.fixture
+def catalog(team, make_course, make_path, rule_for):
+    eng, _ = team("Engineering")
+    sales, _ = team("Sales")
+    rule_for(make_course("python"), groups=[eng])
+    rule_for(make_path("backend", [make_course("sql")]), groups=[eng])
+    rule_for(make_course("negotiation"), groups=[sales])
+    rule_for(make_course("security"), conditions=[{"attribute": "department", "values": ["Engineering"]}])
+    return eng
+
+
+@pytest.mark.parametrize("size", [1, 20])
+def test_a_first_run_takes_the_same_queries_for_1_or_20_people(
+    catalog, connection, actor, size, django_assert_num_queries
+):
+    from tests.factories import UserFactory
+
+    people = [UserFactory(connection=connection, department="Engineering") for _ in range(size)]
+    add_group_members(catalog, [p.pk for p in people], actor=actor)
+
+    with django_assert_num_queries(FIRST_RUN + 2):
+        summary = reconcile_people([p.pk for p in people], actor=actor)
+
+    assert summary["created"] == 3 * size
+
+
+@pytest.mark.parametrize("size", [1, 20])
+def test_a_run_with_nothing_to_change_takes_the_same_queries_for_1_or_20_people(
+    catalog, connection, actor, size, django_assert_num_queries
+):
+    from tests.factories import UserFactory
+
+    people = [UserFactory(connection=connection, department="Engineering") for _ in range(size)]
+    add_group_members(catalog, [p.pk for p in people], actor=actor)
+    reconcile_people([p.pk for p in people], actor=actor)
+
+    with django_assert_num_queries(STEADY + 2):
+        summary = reconcile_people([p.pk for p in people], actor=actor)
+
+    assert summary == {"people": size}
+
+
+@pytest.mark.parametrize("size", [1, 20])
+def test_seat_assignment_takes_the_same_queries_for_1_or_20_people(
+    team, rule_for, connection, actor, size, django_assert_num_queries
+):
+    from tests.factories import UserFactory
+
+    group, _ = team("Design")
+    pool = create_pool(actor=actor, product="Figma", seat_count=100)
+    rule_for(pool, groups=[group])
+    people = [UserFactory(connection=connection) for _ in range(size)]
+    add_group_members(group, [p.pk for p in people], actor=actor)
+
+    # + lock pools, count seats, then the utilization check (count, pools)
+    with django_assert_num_queries(FIRST_RUN + 2 + 4):
+        summary = reconcile_people([p.pk for p in people], actor=actor)
+
+    assert summary["assigned"] == size
