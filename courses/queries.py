@@ -61,7 +61,7 @@ class CourseRow:
 def my_learning(user: Any) -> dict[str, Any]:
     """The person's courses and paths with their progress, in a fixed number of queries."""
     course_ids = entitled_course_ids(user)
-    progress = {e.course_id: e for e in Enrollment.objects.filter(user_id=user.pk)}
+    progress = {e.course_id: e for e in Enrollment.objects.filter(user_id=user.pk).select_related("course")}
     courses = [
         CourseRow(c, _progress(progress, c.pk), getattr(progress.get(c.pk), "completed_at", None))
         for c in Course.objects.filter(pk__in=course_ids, published=True).order_by("title")

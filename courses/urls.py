@@ -4,4 +4,7 @@ from . import views
 
 urlpatterns = [
     path("learn/", views.my_learning, name="my_learning"),
+    path("learn/team/", views.my_team, name="my_team"),
+    path("learn/courses/<slug:slug>/", views.course_detail, name="course_detail"),
+    path("learn/courses/<slug:slug>/progress/", views.course_progress, name="course_progress"),
 ]

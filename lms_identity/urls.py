@@ -6,4 +6,5 @@ urlpatterns = [
     path("scim/v2/", include("provisioning.scim.urls")),
     path("", include("lms_identity.sso.urls")),
     path("", include("courses.urls")),
+    path("", include("courses.api.urls")),
 ]

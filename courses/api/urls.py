@@ -1,0 +1,24 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from . import views
+
+router = DefaultRouter()
+router.register("courses", views.CourseViewSet, basename="course")
+router.register("paths", views.PathViewSet, basename="path")
+router.register("rules", views.RuleViewSet, basename="rule")
+router.register("license-pools", views.PoolViewSet, basename="license-pool")
+router.register("overrides", views.OverrideViewSet, basename="override")
+
+urlpatterns = [
+    path(
+        "api/v1/people/<uuid:user_id>/grants/",
+        views.PersonGrantsViewSet.as_view({"get": "list"}),
+        name="person-grants",
+    ),
+    path("api/v1/learn/courses/<slug:slug>/", views.learner_course, name="learner-course"),
+    path("api/v1/", include(router.urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+]
