@@ -12,13 +12,15 @@ from ..filters import Field, filter_to_q
 from ..schemas import LIST_SCHEMA
 
 DEFAULT_COUNT = 100
+MAX_START_INDEX = 1_000_000_000
 
 
 def page_bounds(start_index: Any, count: Any) -> tuple[int, int]:
     """(startIndex, count): startIndex below 1 is 1, count is capped at SCIM_MAX_RESULTS (advertised)."""
     start = _integer("startIndex", start_index, 1)
     size = _integer("count", count, min(DEFAULT_COUNT, settings.SCIM_MAX_RESULTS))
-    return max(start, 1), min(max(size, 0), settings.SCIM_MAX_RESULTS)
+    # Beyond MAX_START_INDEX nothing can be found; the clamp keeps the OFFSET inside what databases take.
+    return min(max(start, 1), MAX_START_INDEX), min(max(size, 0), settings.SCIM_MAX_RESULTS)
 
 
 def _integer(name: str, value: Any, default: int) -> int:
@@ -48,8 +50,13 @@ def list_response(
     # sortBy is ignored: sorting is not advertised (sort.supported is false) and the order stays by id.
     start, count = page_bounds(params.get("startIndex"), params.get("count"))
     queryset = queryset.order_by("pk")
-    total = queryset.count()
-    page: list[Model] = list(queryset[start - 1 : start - 1 + count]) if count and total >= start else []
+    page: list[Model] = list(queryset[start - 1 : start - 1 + count]) if count else []
+    if 0 < len(page) < count or (count and not page and start == 1):
+        # A short page is the last one: the total follows without counting (the common
+        # `filter=userName eq` lookup then costs one query).
+        total = start - 1 + len(page)
+    else:
+        total = queryset.count()
     return {
         "schemas": [LIST_SCHEMA],
         "totalResults": total,

@@ -233,3 +233,9 @@ def test_root_search_covers_users_and_groups(scim, staff):
     assert response.status_code == 200
     found = sorted(r.get("userName", r.get("displayName")) for r in response.json()["Resources"])
     assert found == ["Sales"]
+
+
+def test_huge_start_index_finds_nothing_and_still_counts(scim, staff):
+    body = scim.get("Users?startIndex=99999999999999999999999").json()
+
+    assert (body["totalResults"], body["itemsPerPage"], body["Resources"]) == (3, 0, [])
