@@ -374,3 +374,65 @@ def test_patch_response_honours_attributes(scim, ann):
         "id": ann["id"],
         "title": "Lead",
     }
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "field", "read_back"),
+    [
+        ("userName", "ann.lee@example.com", "user_name", lambda b: b["userName"]),
+        ("externalId", "okta-00u1", "external_id", lambda b: b["externalId"]),
+        ("displayName", "Ann L.", "display_name", lambda b: b["displayName"]),
+        ("nickName", "Annie", "nick_name", lambda b: b["nickName"]),
+        ("title", "Staff Engineer", "title", lambda b: b["title"]),
+        ("userType", "Contractor", "user_type", lambda b: b["userType"]),
+        ("preferredLanguage", "fr-FR", "preferred_language", lambda b: b["preferredLanguage"]),
+        ("locale", "fr-FR", "locale", lambda b: b["locale"]),
+        ("timezone", "Europe/Paris", "timezone", lambda b: b["timezone"]),
+        ("name.givenName", "Anna", "given_name", lambda b: b["name"]["givenName"]),
+        ("name.familyName", "Leigh", "family_name", lambda b: b["name"]["familyName"]),
+        ("name.middleName", "Q", "middle_name", lambda b: b["name"]["middleName"]),
+        ("emails", [{"value": "al@example.com", "type": "work"}], "email", lambda b: b["emails"]),
+        (
+            f"{ENTERPRISE}:employeeNumber",
+            "701984",
+            "employee_number",
+            lambda b: b[ENTERPRISE]["employeeNumber"],
+        ),
+        (f"{ENTERPRISE}:costCenter", "4130", "cost_center", lambda b: b[ENTERPRISE]["costCenter"]),
+        (f"{ENTERPRISE}:organization", "Acme", "organization", lambda b: b[ENTERPRISE]["organization"]),
+        (f"{ENTERPRISE}:division", "Parks", "division", lambda b: b[ENTERPRISE]["division"]),
+        (f"{ENTERPRISE}:department", "Tours", "department", lambda b: b[ENTERPRISE]["department"]),
+        ("department", "Tours", "department", lambda b: b[ENTERPRISE]["department"]),
+        (f"{LMS}:hireDate", "2023-11-02", "hire_date", lambda b: b[LMS]["hireDate"]),
+    ],
+)
+def test_every_attribute_is_stored_and_read_back(scim, ann, path, value, field, read_back):
+    response = scim.patch(f"Users/{ann['id']}", patch_op({"op": "replace", "path": path, "value": value}))
+
+    assert response.status_code == 200
+    assert read_back(scim.get(f"Users/{ann['id']}").json()) == value
+    stored_value = getattr(stored(ann), field)
+    assert str(stored_value) == (value[0]["value"] if isinstance(value, list) else value)
+
+
+@pytest.mark.parametrize("value", [{"nested": 1}, ["a"], True])
+def test_a_string_attribute_given_another_type_is_400_invalid_value(scim, ann, value):
+    response = scim.patch(f"Users/{ann['id']}", patch_op({"op": "replace", "path": "title", "value": value}))
+
+    assert response.status_code == 400
+    assert response.json()["scimType"] == "invalidValue"
+    assert stored(ann).title == "Engineer"
+
+
+def test_a_value_longer_than_stored_is_400_invalid_value(scim, ann):
+    response = scim.patch(
+        f"Users/{ann['id']}", patch_op({"op": "replace", "path": "locale", "value": "x" * 36})
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+        "status": "400",
+        "scimType": "invalidValue",
+        "detail": "locale is longer than 35 characters",
+    }
