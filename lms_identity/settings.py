@@ -150,6 +150,8 @@ REDIS_URL = _env.str("REDIS_URL", default="")
 # on a laptop with no server at all. No result backend: nothing waits on task results.
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
+    # Short socket timeouts: a publisher finds out fast that Redis is gone (the outbox keeps the work).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 10}
 else:
     _broker_dir = VAR_DIR / "broker"
     for _folder in (_broker_dir, VAR_DIR / "broker-control"):
@@ -167,6 +169,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
+
+# Background jobs (provisioning): the outbox nudge, batch sizes, the job lease, alerts.
+OUTBOX_NOTIFY = "provisioning.services.outbox_dispatch.nudge"
+OUTBOX_BATCH_SIZE = env_int("OUTBOX_BATCH_SIZE", 1000)
+OUTBOX_RECONCILE_CHUNK = env_int("OUTBOX_RECONCILE_CHUNK", 500)
+JOB_LOCK_TTL = env_int("JOB_LOCK_TTL", 300)
+JOB_MAX_SECONDS = env_int("JOB_MAX_SECONDS", 2700)
+ALERT_WEBHOOK_URL = _env.str("ALERT_WEBHOOK_URL", default="")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

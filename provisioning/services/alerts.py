@@ -1,0 +1,91 @@
+"""Alerts an admin must see: an open row per key (the admin banner), a log line, an optional webhook."""
+
+import json
+import logging
+import threading
+import urllib.request
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, QuerySet
+from django.utils import timezone
+
+from lms_identity.models import OutboxEvent
+from provisioning.models import Alert, JobRun, RunStatus
+
+log = logging.getLogger("provisioning.alerts")
+
+STALE_AFTER = timedelta(hours=1)
+
+
+def raise_alert(key: str, message: str, *, job_run: JobRun | None = None) -> Alert:
+    """Open the alert for `key`, or count one more occurrence of the open one. Logged every time; posted
+    to ALERT_WEBHOOK_URL (after commit, in the background) only when it opens."""
+    log.warning("ALERT %s: %s", key, message)
+    with transaction.atomic():
+        alert = Alert.objects.select_for_update().filter(key=key, resolved_at__isnull=True).first()
+        if alert is not None:
+            Alert.objects.filter(pk=alert.pk).update(
+                occurrences=F("occurrences") + 1, message=message, last_seen_at=timezone.now()
+            )
+            return alert
+        try:
+            with transaction.atomic():
+                alert = Alert.objects.create(key=key, message=message, job_run=job_run)
+        except IntegrityError:  # opened by another worker a moment ago
+            return Alert.objects.get(key=key, resolved_at__isnull=True)
+    transaction.on_commit(lambda: _post_webhook(key, message))
+    return alert
+
+
+def resolve_alert(key: str) -> int:
+    """Close the open alert for `key` (the condition is gone). Returns how many were closed."""
+    return Alert.objects.filter(key=key, resolved_at__isnull=True).update(resolved_at=timezone.now())
+
+
+def list_open_alerts() -> QuerySet[Alert]:
+    return Alert.objects.filter(resolved_at__isnull=True).order_by("-created_at")
+
+
+def check_alerts() -> dict[str, int]:
+    """Raise alerts for what has been failing for over an hour: outbox events not dispatched, and job
+    runs failed or stuck; close the outbox alert when the backlog is gone. Idempotent."""
+    cutoff = timezone.now() - STALE_AFTER
+    stuck = OutboxEvent.objects.filter(dispatched_at__isnull=True, created_at__lt=cutoff)
+    stuck_count = stuck.count()
+    if stuck_count:
+        oldest = stuck.order_by("id").first()
+        raise_alert(
+            "outbox.stuck",
+            f"{stuck_count} identity change(s) waiting over an hour for the workers "
+            f"(oldest #{oldest.pk if oldest else '?'}, {oldest.kind if oldest else ''}): is the broker or "
+            "every worker down?",
+        )
+    else:
+        resolve_alert("outbox.stuck")
+    failed = JobRun.objects.filter(status=RunStatus.FAILED, finished_at__gte=cutoff - STALE_AFTER)
+    for run in failed:
+        raise_alert(f"job.failed.{run.pk}", f"{run} failed: {run.error[:300]}", job_run=run)
+    hung = JobRun.objects.filter(status=RunStatus.RUNNING, heartbeat_at__lt=cutoff)
+    for run in hung:
+        raise_alert(f"job.hung.{run.pk}", f"{run} has made no progress for over an hour", job_run=run)
+    return {"outbox_stuck": stuck_count, "failed_runs": len(failed), "hung_runs": len(hung)}
+
+
+def _post_webhook(key: str, message: str) -> None:
+    url = settings.ALERT_WEBHOOK_URL
+    if not url.startswith(("https://", "http://")):
+        return
+    body = json.dumps({"key": key, "text": message}).encode()
+
+    def post() -> None:
+        # The scheme is checked above: only http(s) URLs from the operator's settings.
+        request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})  # noqa: S310
+        try:
+            with urllib.request.urlopen(request, timeout=5):  # noqa: S310
+                pass
+        except OSError as exc:
+            log.warning("alert webhook failed: %s", exc.__class__.__name__)
+
+    threading.Thread(target=post, daemon=True, name="alert-webhook").start()

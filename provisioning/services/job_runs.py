@@ -1,0 +1,286 @@
+"""Running a walk of people (a sweep or a reconcile) as a recorded, resumable, locked, braked job.
+
+Promise of `run_job`: at most one run of a kind at a time across all workers (a lease); a run resumes
+the one a crashed worker left unfinished; a real run of a braked sweep checks the safety brake before its
+first write and, if tripped, changes nothing, ends as "braked" and raises an alert; each chunk's changes
+and the run's cursor commit together, so nothing is done twice; dry runs change nothing but the report.
+"""
+
+import logging
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from lms_identity.models import User
+from lms_identity.services.audit import Actor
+from provisioning.models import JobKind, JobRun, RunStatus, SweepSettings, Trigger
+from provisioning.sweeps.base import Sweep
+from provisioning.sweeps.registry import get_sweep
+
+from .alerts import raise_alert
+from .locks import LockLost, job_lock
+
+log = logging.getLogger("provisioning.jobs")
+
+REPORT_SAMPLE = 200
+Progress = Callable[[JobRun], None]
+
+
+def transient_errors() -> tuple[type[BaseException], ...]:
+    """Faults worth a retry: lost database or broker connections. Anything else fails once."""
+    from kombu.exceptions import OperationalError as BrokerError
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeout
+
+    return (OperationalError, InterfaceError, BrokerError, RedisConnectionError, RedisTimeout, LockLost)
+
+
+def get_sweep_settings(kind: str) -> SweepSettings:
+    """The settings row of a kind, created with that sweep's defaults on first use."""
+    sweep = get_sweep(kind)
+    config, _ = SweepSettings.objects.get_or_create(kind=kind, defaults=dict(sweep.defaults))
+    return config
+
+
+def queue_job(kind: str, *, dry_run: bool, trigger: str, params: dict[str, Any] | None = None) -> JobRun:
+    """Record a queued run and hand it to a worker after commit, without waiting on the broker (a queued
+    run the broker never received is started by the next `resume_job_runs`)."""
+    get_sweep(kind)
+    run = JobRun.objects.create(kind=kind, dry_run=dry_run, trigger=trigger, params=params or {})
+    transaction.on_commit(lambda: _publish_in_background(run.pk, kind))
+    return run
+
+
+def _publish_in_background(run_id: int, kind: str) -> None:
+    from provisioning import tasks
+
+    def publish() -> None:
+        try:
+            tasks.run_job.apply_async(kwargs={"kind": kind, "job_run_id": run_id}, retry=False)
+        except Exception as exc:  # noqa: BLE001 - broker down: resume_job_runs will start it
+            log.info("job run %s not published yet (%s)", run_id, exc.__class__.__name__)
+
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        publish()
+    else:
+        threading.Thread(target=publish, daemon=True, name=f"queue-job-{run_id}").start()
+
+
+def run_job(
+    kind: str,
+    *,
+    dry_run: bool = False,
+    trigger: str = Trigger.BEAT,
+    params: dict[str, Any] | None = None,
+    job_run_id: int | None = None,
+    on_progress: Progress | None = None,
+) -> JobRun | None:
+    """Run (or resume) a job of this kind. Returns its JobRun, or None when another worker holds the
+    lease (a given queued run is then marked skipped)."""
+    sweep = get_sweep(kind)
+    lock_name = (
+        f"job:{kind}" if kind != JobKind.RECOMPUTE_RULE else f"job:{kind}:{(params or {}).get('rule_id')}"
+    )
+    with job_lock(lock_name) as lease:
+        if lease is None:
+            if job_run_id is not None:
+                JobRun.objects.filter(pk=job_run_id, status=RunStatus.QUEUED).update(
+                    status=RunStatus.SKIPPED, finished_at=timezone.now()
+                )
+            log.info("%s already running elsewhere; skipped", kind)
+            return None
+        run = _claim_run(kind, dry_run=dry_run, trigger=trigger, params=params, job_run_id=job_run_id)
+        if run.status != RunStatus.RUNNING:
+            return run  # a queued run that was already finished or skipped
+        try:
+            _walk(sweep, run, lease_extend=lease.extend, on_progress=on_progress)
+        except transient_errors() as exc:
+            # Left "running": the retry (or the next scheduled run) resumes from the cursor.
+            JobRun.objects.filter(pk=run.pk).update(
+                error=f"interrupted: {exc.__class__.__name__}: {exc}"[:2000]
+            )
+            raise
+        except Exception as exc:
+            _fail(run, exc)
+            raise
+    run.refresh_from_db()
+    return run
+
+
+def _claim_run(
+    kind: str, *, dry_run: bool, trigger: str, params: dict[str, Any] | None, job_run_id: int | None
+) -> JobRun:
+    """Holding the lease: the given run, or the run a crashed worker left running, or a new one."""
+    now = timezone.now()
+    with transaction.atomic():
+        if job_run_id is not None:
+            run = JobRun.objects.select_for_update().get(pk=job_run_id)
+            if run.status not in (RunStatus.QUEUED, RunStatus.RUNNING):
+                return run
+        else:
+            run = (
+                JobRun.objects.select_for_update()
+                .filter(kind=kind, status=RunStatus.RUNNING, dry_run=dry_run, params=params or {})
+                .order_by("pk")
+                .first()
+            ) or JobRun(kind=kind, dry_run=dry_run, trigger=trigger, params=params or {})
+        resumed = run.status == RunStatus.RUNNING
+        run.status = RunStatus.RUNNING
+        run.started_at = run.started_at or now
+        run.heartbeat_at = now
+        run.attempts += 1
+        if resumed:
+            run.counts = {**run.counts, "resumed": int(run.counts.get("resumed", 0)) + 1}
+        run.save()
+    return run
+
+
+def _walk(
+    sweep: Sweep, run: JobRun, *, lease_extend: Callable[[], None], on_progress: Progress | None
+) -> None:
+    config = get_sweep_settings(sweep.kind)
+    unavailable = sweep.unavailable()
+    if unavailable or not config.enabled:
+        _finish(run, RunStatus.DONE, counts={"skipped": unavailable or "disabled in Sweep settings"})
+        return
+    candidates = sweep.candidates(config, run.params)
+    if run.total is None:
+        run.total = candidates.count()
+        JobRun.objects.filter(pk=run.pk).update(total=run.total)
+    fresh = not run.cursor and not run.processed
+    if fresh and sweep.braked:
+        tripped = check_brake(candidates, config)
+        if tripped and not run.dry_run:
+            _brake(run, tripped)
+            return
+        if tripped:
+            run.report["brake_would_stop"] = tripped
+    actor = Actor.system(f"{'dry run of ' if run.dry_run else ''}{sweep.kind} #{run.pk}")
+    deadline = time.monotonic() + settings.JOB_MAX_SECONDS
+    counts: Counter[str] = Counter({k: v for k, v in run.counts.items() if isinstance(v, int)})
+    while True:
+        rows = candidates.order_by("pk")
+        if run.cursor:
+            rows = rows.filter(pk__gt=run.cursor)
+        chunk = list(rows[: config.chunk_size])
+        if not chunk:
+            break
+        if run.dry_run:
+            _report_chunk(sweep, run, chunk)
+            counts["would_act_on"] += len(chunk)
+            _save_progress(run, chunk, counts)
+        else:
+            with transaction.atomic():
+                counts.update(sweep.act(chunk, actor=actor, config=config))
+                _save_progress(run, chunk, counts)
+        lease_extend()
+        if on_progress:
+            on_progress(run)
+        if run.processed >= config.max_actions_per_run or time.monotonic() > deadline:
+            counts["more_remain"] = 1
+            break
+    _finish(run, RunStatus.DONE, counts=dict(counts))
+
+
+def _save_progress(run: JobRun, chunk: list[User], counts: Counter[str]) -> None:
+    """Inside the chunk's transaction: the cursor moves only if the chunk's changes commit."""
+    run.cursor = str(chunk[-1].pk)
+    run.processed += len(chunk)
+    run.heartbeat_at = timezone.now()
+    run.counts = {**{k: v for k, v in run.counts.items() if not isinstance(v, int)}, **counts}
+    run.save(update_fields=["cursor", "processed", "heartbeat_at", "counts", "report"])
+
+
+def _report_chunk(sweep: Sweep, run: JobRun, chunk: list[User]) -> None:
+    sample = run.report.setdefault("sample", [])
+    by_connection = run.report.setdefault("by_connection", {})
+    for user in chunk:
+        if len(sample) < REPORT_SAMPLE:
+            sample.append(sweep.describe(user))
+        key = str(user.connection_id or "none")
+        by_connection[key] = by_connection.get(key, 0) + 1
+
+
+def check_brake(candidates: Any, config: SweepSettings) -> list[dict[str, Any]]:
+    """The connections a run would act on more than `brake_share` of: [{connection, acting, people}]."""
+    if config.brake_share >= 1:
+        return []
+    acting = dict(candidates.order_by().values_list("connection_id").annotate(n=Count("pk")))
+    relevant = [c for c, n in acting.items() if n >= config.brake_min_people]
+    if not relevant:
+        return []
+    people: dict[int | None, int] = {}
+    for connection_id in relevant:
+        scope = User.objects.not_deleted()
+        scope = (
+            scope.filter(connection__isnull=True)
+            if connection_id is None
+            else scope.filter(connection_id=connection_id)
+        )
+        people[connection_id] = scope.count()
+    return [
+        {"connection": connection_id, "acting": acting[connection_id], "people": people[connection_id]}
+        for connection_id in relevant
+        if acting[connection_id] > config.brake_share * max(people[connection_id], 1)
+    ]
+
+
+def _brake(run: JobRun, tripped: list[dict[str, Any]]) -> None:
+    from lms_identity.models import IdpConnection
+
+    names = dict(
+        IdpConnection.objects.filter(pk__in=[t["connection"] for t in tripped]).values_list("pk", "slug")
+    )
+    described = ", ".join(
+        f"{names.get(t['connection'], 'no connection')}: {t['acting']} of {t['people']}" for t in tripped
+    )
+    message = (
+        f"Safety brake: {run.get_kind_display()} would act on too many people ({described}). "
+        "Nothing was changed. Check the IdP, then run a dry run and raise the brake share if intended."
+    )
+    _finish(run, RunStatus.BRAKED, counts={"brake": tripped}, error=message)
+    raise_alert(f"brake.{run.kind}", message, job_run=run)
+
+
+def _fail(run: JobRun, exc: Exception) -> None:
+    message = f"{exc.__class__.__name__}: {exc}"[:2000]
+    _finish(run, RunStatus.FAILED, error=message)
+    raise_alert(
+        f"job.failed.{run.pk}", f"{run.get_kind_display()} #{run.pk} failed: {message[:300]}", job_run=run
+    )
+
+
+def _finish(run: JobRun, status: str, *, counts: dict[str, Any] | None = None, error: str = "") -> None:
+    run.status = status
+    run.finished_at = timezone.now()
+    if counts is not None:
+        run.counts = {**run.counts, **counts}
+    run.error = error or run.error
+    run.save(update_fields=["status", "finished_at", "counts", "error", "report", "total"])
+
+
+def resume_job_runs() -> dict[str, int]:
+    """Start queued runs the broker never delivered (queued over a minute ago) and resume runs a dead
+    worker left running (no heartbeat for twice the lock's lifetime). Idempotent: the lease makes a
+    duplicate start a no-op."""
+    from datetime import timedelta
+
+    from provisioning import tasks
+
+    now = timezone.now()
+    queued = JobRun.objects.filter(status=RunStatus.QUEUED, created_at__lt=now - timedelta(minutes=1))
+    stale = JobRun.objects.filter(
+        status=RunStatus.RUNNING, heartbeat_at__lt=now - timedelta(seconds=2 * settings.JOB_LOCK_TTL)
+    )
+    started = 0
+    for run in [*queued, *stale]:
+        tasks.run_job.apply_async(kwargs={"kind": run.kind, "job_run_id": run.pk, "params": run.params})
+        started += 1
+    return {"started": started}

@@ -1,0 +1,68 @@
+"""Removing a soft-deleted person's personal data once the retention period is over."""
+
+from django.db import transaction
+
+from lms_identity.models import AuditEvent, User
+from lms_identity.models.audit import ActorType
+from lms_identity.services.audit import Actor, record_event
+from provisioning.models import PurgedPerson
+
+PERSONAL_FIELDS = {
+    "email": "",
+    "external_id": "",
+    "given_name": "",
+    "family_name": "",
+    "middle_name": "",
+    "display_name": "",
+    "nick_name": "",
+    "title": "",
+    "employee_number": "",
+    "cost_center": "",
+    "organization": "",
+    "division": "",
+    "department": "",
+    "pending_manager_ref": "",
+    "preferred_language": "",
+    "locale": "",
+    "timezone": "",
+    "user_type": "",
+}
+PURGED = "[purged]"
+
+
+def purge_personal_data(user: User, *, actor: Actor) -> bool:
+    """Blank a soft-deleted person's personal attributes, rename them to a random pseudonym, and rewrite
+    their audit trail under that pseudonym (labels, and the values of personal fields in `changes`);
+    the events themselves stay. Locks the person. Idempotent: False when already purged or not deleted.
+    Writes one audit event, labelled with the pseudonym only."""
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        if user.deleted_at is None or PurgedPerson.objects.filter(user_id=user.pk).exists():
+            return False
+        pseudonym = PurgedPerson.new_pseudonym()
+        for name, blank in PERSONAL_FIELDS.items():
+            setattr(user, name, blank)
+        user.user_name = pseudonym
+        user.custom_attributes = {}
+        user.hire_date = None
+        user.manager = None
+        user.set_unusable_password()
+        user.save()
+        _pseudonymise_audit(str(user.pk), pseudonym)
+        PurgedPerson.objects.create(user_id=user.pk, pseudonym=pseudonym)
+        record_event(actor, "user.purged", user, context={"pseudonym": pseudonym})
+    return True
+
+
+def _pseudonymise_audit(user_id: str, pseudonym: str) -> None:
+    AuditEvent.objects.filter(target_type="user", target_id=user_id).update(target_label=pseudonym)
+    AuditEvent.objects.filter(actor_type=ActorType.USER, actor_id=user_id).update(actor_label=pseudonym)
+    personal = set(PERSONAL_FIELDS) | {"user_name", "custom_attributes", "hire_date", "manager"}
+    events = AuditEvent.objects.filter(target_type="user", target_id=user_id).only("changes")
+    for event in events.iterator(chunk_size=500):
+        scrubbed = {
+            field: [PURGED, PURGED] if field in personal else values
+            for field, values in (event.changes or {}).items()
+        }
+        if scrubbed != event.changes:
+            AuditEvent.objects.filter(pk=event.pk).update(changes=scrubbed)

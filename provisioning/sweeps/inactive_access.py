@@ -1,0 +1,45 @@
+"""Sweep 1: inactive or deleted people who still hold sessions or live grants (seats, course access).
+
+Deactivation ends sessions at once and the outbox reconciles grants within seconds; this sweep repairs
+whatever slipped through (an event that failed for good, a grant written by hand)."""
+
+from collections import Counter
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q
+
+from lms_identity.models import User, UserSession
+from lms_identity.models.users import UserQuerySet
+from lms_identity.services.audit import Actor, record_event
+from lms_identity.services.sessions import end_user_sessions
+from provisioning.models import JobKind, SweepSettings
+
+from .base import Sweep
+
+
+class InactiveAccessSweep(Sweep):
+    kind = JobKind.INACTIVE_ACCESS
+    defaults = {"days": 0}
+
+    def candidates(self, config: SweepSettings, params: dict[str, Any]) -> UserQuerySet:
+        from courses.models import Grant, GrantState
+
+        sessions = UserSession.objects.filter(user=OuterRef("pk"))
+        grants = Grant.objects.filter(user=OuterRef("pk"), state=GrantState.ACTIVE)
+        return User.objects.filter(Q(is_active=False) | Q(deleted_at__isnull=False)).filter(
+            Exists(sessions) | Exists(grants)
+        )
+
+    def act(self, people: list[User], *, actor: Actor, config: SweepSettings) -> Counter[str]:
+        from courses.reconcile import reconcile_people
+
+        counts: Counter[str] = Counter()
+        for user in people:
+            ended = end_user_sessions(user)
+            if ended:
+                record_event(actor, "user.sessions_swept", user, context={"sessions_ended": ended})
+                counts["sessions_ended"] += ended
+        summary = reconcile_people([u.pk for u in people], actor=actor)
+        counts.update({f"grants_{k}": v for k, v in summary.items() if v and k != "people"})
+        counts["people"] += len(people)
+        return counts

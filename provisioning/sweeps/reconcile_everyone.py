@@ -1,0 +1,43 @@
+"""The nightly full reconcile, and the recompute of everyone a rule affects: walks of people whose
+action is the courses reconciler (level-triggered, so a resumed walk repeating a chunk changes nothing)."""
+
+from collections import Counter
+from typing import Any
+
+from lms_identity.models import User
+from lms_identity.models.users import UserQuerySet
+from lms_identity.services.audit import Actor
+from provisioning.models import JobKind, SweepSettings
+
+from .base import Sweep
+
+
+class ReconcileEveryoneJob(Sweep):
+    kind = JobKind.RECONCILE_EVERYONE
+    braked = False
+    defaults = {"days": 0, "chunk_size": 2000, "max_actions_per_run": 100_000_000}
+
+    def candidates(self, config: SweepSettings, params: dict[str, Any]) -> UserQuerySet:
+        # Deleted people too, so nothing lingers on them.
+        return User.objects.all()
+
+    def act(self, people: list[User], *, actor: Actor, config: SweepSettings) -> Counter[str]:
+        from courses.reconcile import reconcile_people
+
+        summary = reconcile_people([u.pk for u in people], actor=actor)
+        counts: Counter[str] = Counter({k: v for k, v in summary.items() if v and k != "people"})
+        counts["people"] += len(people)
+        return counts
+
+
+class RecomputeRuleJob(ReconcileEveryoneJob):
+    kind = JobKind.RECOMPUTE_RULE
+
+    def candidates(self, config: SweepSettings, params: dict[str, Any]) -> UserQuerySet:
+        from courses.models import EntitlementRule
+        from courses.reconcile import list_people_affected_by_rule
+
+        rule = EntitlementRule.objects.filter(pk=params.get("rule_id")).first()
+        if rule is None:
+            return User.objects.none()
+        return User.objects.filter(pk__in=list_people_affected_by_rule(rule))

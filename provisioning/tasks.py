@@ -1,0 +1,84 @@
+"""Celery tasks: thin wrappers that take ids and plain values, call one service, return counts.
+
+Every task acks late (a worker lost mid-task means redelivery), retries with exponential backoff only on
+lost database or broker connections, and has time limits. Idempotent by construction: the dispatcher
+claims rows, the reconciler is level-triggered, and walks resume from their cursor.
+"""
+
+import logging
+from typing import Any
+
+from celery import shared_task
+
+from lms_identity.services.audit import Actor
+from provisioning.models import JobKind, Trigger
+from provisioning.services import alerts, job_runs, latency, outbox_dispatch
+from provisioning.services.job_runs import transient_errors
+
+log = logging.getLogger("provisioning.tasks")
+
+RETRY = {
+    "autoretry_for": transient_errors(),
+    "retry_backoff": 2,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+    "max_retries": 8,
+    "acks_late": True,
+}
+
+
+@shared_task(name="provisioning.drain_outbox", soft_time_limit=120, time_limit=150, **RETRY)
+def drain_outbox() -> dict[str, int]:
+    """Dispatch every pending outbox event as coalesced tasks. Safe on many workers at once."""
+    return outbox_dispatch.drain_outbox()
+
+
+@shared_task(name="provisioning.reconcile_people", soft_time_limit=600, time_limit=660, **RETRY)
+def reconcile_people(user_ids: list[str], leavers: dict[str, list[Any]] | None = None) -> dict[str, int]:
+    """Recompute these people's grants (seats freed, access suspended for leavers), then record the
+    leavers' deprovisioning latency. Idempotent: a repeat changes nothing and records nothing new."""
+    from courses.reconcile import reconcile_people as reconcile
+
+    summary = reconcile(user_ids, actor=Actor.system("outbox"))
+    if leavers:
+        summary["latency_recorded"] = latency.record_seats_reclaimed(leavers)
+    return summary
+
+
+@shared_task(name="provisioning.recompute_rule", soft_time_limit=3000, time_limit=3300, **RETRY)
+def recompute_rule(rule_id: int) -> dict[str, Any]:
+    """Recompute everyone a rule affects (a recorded, resumable walk)."""
+    run = job_runs.run_job(JobKind.RECOMPUTE_RULE, trigger=Trigger.EVENT, params={"rule_id": rule_id})
+    return _summary(run)
+
+
+@shared_task(name="provisioning.run_job", soft_time_limit=3000, time_limit=3300, **RETRY)
+def run_job(
+    kind: str,
+    dry_run: bool = False,
+    trigger: str = Trigger.BEAT,
+    job_run_id: int | None = None,
+    params: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Run or resume one sweep or reconcile walk (beat, the admin's "run now"/"dry run", a command).
+    One at a time per kind across workers; the others return {"skipped": ...}."""
+    run = job_runs.run_job(kind, dry_run=dry_run, trigger=trigger, job_run_id=job_run_id, params=params)
+    return _summary(run)
+
+
+@shared_task(name="provisioning.check_alerts", soft_time_limit=120, time_limit=150, **RETRY)
+def check_alerts() -> dict[str, int]:
+    """Raise alerts for outbox events and jobs failing for over an hour."""
+    return alerts.check_alerts()
+
+
+@shared_task(name="provisioning.resume_job_runs", soft_time_limit=60, time_limit=90, **RETRY)
+def resume_job_runs() -> dict[str, int]:
+    """Start queued runs the broker lost and resume runs a dead worker left behind."""
+    return job_runs.resume_job_runs()
+
+
+def _summary(run: Any) -> dict[str, Any]:
+    if run is None:
+        return {"skipped": "another run of this job is in progress"}
+    return {"job_run": run.pk, "status": run.status, "counts": run.counts}
