@@ -28,7 +28,7 @@ from .models import (
     RoleTemplate,
 )
 from .services.catalog import save_course, save_path
-from .services.overrides import remove_override, set_override
+from .services.overrides import remove_override, set_override, with_article
 from .services.pools import create_pool, seats_in_use, update_pool
 from .services.roles import add_hr_mapping, check_hr_mapping, remove_hr_mapping, save_role
 from .services.rules import build_rule, create_rule, delete_rule, preview_rule, update_rule
@@ -343,8 +343,8 @@ class OverrideForm(forms.ModelForm):
         if existing is not None and existing.pk != self.instance.pk and existing.effect != data.get("effect"):
             self.add_error(
                 "effect",
-                f"{user} already has an {existing.effect} override for {target}; remove it before adding a "
-                f"{data.get('effect')}",
+                f"{user} already has {with_article(existing.effect)} override for {target}; "
+                f"remove it before adding {with_article(str(data.get('effect')))}",
             )
         self.target = target
         return data

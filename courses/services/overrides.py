@@ -37,8 +37,8 @@ def set_override(
         if existing is not None and existing.effect != effect:
             raise InvalidInput(
                 "effect",
-                f"{user} already has an {existing.effect} override for {target}; "
-                f"remove it before adding a {effect}",
+                f"{user} already has {with_article(existing.effect)} override for {target}; "
+                f"remove it before adding {with_article(effect)}",
             )
         if existing is not None:
             diff = {
@@ -110,3 +110,7 @@ def _check(target_type: str, target: Any, effect: str, expires_at: datetime | No
         raise InvalidInput("expires_at", "the expiry must be in the future")
     if not isinstance(reason, str) or len(reason) > 255:
         raise InvalidInput("reason", "the reason must be at most 255 characters")
+
+
+def with_article(effect: str) -> str:
+    return f"an {effect}" if effect == OverrideEffect.ALLOW else f"a {effect}"
