@@ -172,7 +172,7 @@ CELERY_TIMEZONE = TIME_ZONE
 
 # Background jobs (provisioning): the outbox nudge, batch sizes, the job lease, alerts.
 OUTBOX_NOTIFY = "provisioning.services.outbox_dispatch.nudge"
-OUTBOX_BATCH_SIZE = env_int("OUTBOX_BATCH_SIZE", 1000)
+OUTBOX_BATCH_SIZE = env_int("OUTBOX_BATCH_SIZE", 5000)
 OUTBOX_RECONCILE_CHUNK = env_int("OUTBOX_RECONCILE_CHUNK", 500)
 JOB_LOCK_TTL = env_int("JOB_LOCK_TTL", 300)
 JOB_MAX_SECONDS = env_int("JOB_MAX_SECONDS", 2700)
