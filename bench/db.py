@@ -129,7 +129,13 @@ def _literal(field: models.Field) -> Any:
 
 
 def insert_select(
-    model: type[models.Model], expressions: dict[str, str], *, first: int, last: int, params: dict[str, Any]
+    model: type[models.Model],
+    expressions: dict[str, str],
+    *,
+    first: int,
+    last: int,
+    params: dict[str, Any],
+    where: str = "",
 ) -> int:
     """INSERT one row per g in first..last. `expressions` maps column names to SQL in terms of `g`;
     every other column gets its field default, so a column added later does not break the seed."""
@@ -150,6 +156,7 @@ def insert_select(
     sql = (
         f'INSERT INTO "{model._meta.db_table}" ({", ".join(columns)}) '  # noqa: S608 - our own columns
         f"SELECT {', '.join(values)} FROM generate_series(%(first)s::bigint, %(last)s::bigint) AS g"
+        + (f" WHERE {where}" if where else "")
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, {**bind, "first": first, "last": last})
@@ -205,3 +212,30 @@ def seed_memberships(group_id: Any, first: int, last: int, *, source: str = "sci
     return insert_select(
         Membership, expressions, first=first, last=last, params={"group_id": str(group_id), "source": source}
     )
+
+
+def seed_sessions(first: int, last: int, *, every: int = 1, connection_id: int | None = None) -> int:
+    """A signed-in session (django_session row plus its UserSession index) for every `every`-th seeded user
+    in first..last."""
+    from django.contrib.sessions.models import Session
+
+    from lms_identity.models import UserSession
+
+    where = f"mod(g, {int(every)}) = 0"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'INSERT INTO "{Session._meta.db_table}" (session_key, session_data, expire_date) '  # noqa: S608
+            "SELECT substr(md5('bench-session-' || g), 1, 32), '', now() + interval '8 hours' "
+            f"FROM generate_series(%(first)s::bigint, %(last)s::bigint) AS g WHERE {where}",
+            {"first": first, "last": last},
+        )
+    expressions = {
+        "user_id": "md5('bench-user-' || g)::uuid",
+        "session_key": "substr(md5('bench-session-' || g), 1, 32)",
+        "created_at": "now()",
+    }
+    if connection_id is not None:
+        expressions["connection_id"] = str(int(connection_id))
+    present = {f.column for f in UserSession._meta.concrete_fields}
+    expressions = {k: v for k, v in expressions.items() if k in present}
+    return insert_select(UserSession, expressions, first=first, last=last, params={}, where=where)
