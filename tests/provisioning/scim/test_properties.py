@@ -1,6 +1,7 @@
 """Property-based tests: whatever an IdP (or an attacker) sends, the answer is never a 5xx."""
 
 import json
+import os
 from urllib.parse import quote
 
 import pytest
@@ -87,8 +88,11 @@ patch_bodies = st.one_of(
 )
 user_bodies = st.dictionaries(st.sampled_from(ATTRIBUTES), json_values, max_size=6)
 
+# SCIM_HYPOTHESIS_EXAMPLES raises the number of examples for a longer hunt than the suite's default.
 SETTINGS = settings(
-    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=int(os.environ.get("SCIM_HYPOTHESIS_EXAMPLES", "120")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 
 
