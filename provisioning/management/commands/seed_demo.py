@@ -2,7 +2,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from courses.demo import seed_catalog
+from courses.reconcile import reconcile_everyone
 from lms_identity.demo import seed_identities
+from lms_identity.services.audit import Actor
 from lms_identity.sso.demo import configure_demo_sso
 
 
@@ -14,3 +17,6 @@ class Command(BaseCommand):
         if configure_demo_sso(connection):
             self.stdout.write("Demo sign-in: the local OpenID provider (DEMO_MODE)")
         self.stdout.write(f"Demo connection: {connection.slug}")
+        seed_catalog(connection)
+        summary = reconcile_everyone(actor=Actor.system("seed_demo"))
+        self.stdout.write(f"Demo catalog seeded; grants reconciled: {summary}")
