@@ -132,14 +132,24 @@ class ScimView(View):
 
 
 def resource_response(
-    data: dict[str, Any], *, status: int = 200, etag: str = "", location: str = ""
+    data: dict[str, Any], *, status: int = 200, etag: str = "", location: str = "", request: Any = None
 ) -> HttpResponse:
+    if request is not None and request.method == "GET" and etag and _etag_in(request, etag):
+        # RFC 7644 §3.14: a GET with If-None-Match naming the current version is answered 304.
+        response = HttpResponse(status=304)
+        response["ETag"] = etag
+        return response
     response = HttpResponse(json.dumps(data), status=status, content_type=CONTENT_TYPE)
     if etag:
         response["ETag"] = etag
     if location:
         response["Location"] = location
     return response
+
+
+def _etag_in(request: HttpRequest, etag: str) -> bool:
+    header = request.META.get("HTTP_IF_NONE_MATCH", "")
+    return header.strip() == "*" or etag in [t.strip() for t in header.split(",")]
 
 
 def json_response(data: dict[str, Any], status: int = 200) -> HttpResponse:

@@ -63,7 +63,7 @@ class GroupViewMixin(ScimView):
         selection = self.selection()
         data = selection.apply(self.render_many([group], selection)[0])
         where = f"{self.base_url()}Groups/{group.pk}" if location else ""
-        return resource_response(data, status=status, etag=group.etag, location=where)
+        return resource_response(data, status=status, etag=group.etag, location=where, request=self.request)
 
     def list(self, params: Any) -> HttpResponse:
         selection = self.selection(params)

@@ -46,7 +46,11 @@ class UserViewMixin(ScimView):
         selection = self.selection()
         data = selection.apply(adapter.to_dict(manager_name=wants_manager_name(selection)))
         return resource_response(
-            data, status=status, etag=user.etag, location=adapter.location if location else ""
+            data,
+            status=status,
+            etag=user.etag,
+            location=adapter.location if location else "",
+            request=self.request,
         )
 
     def list(self, params: Any) -> HttpResponse:

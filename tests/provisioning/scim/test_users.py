@@ -313,3 +313,14 @@ def test_write_responses_honour_attributes(scim):
         f"Users/{response.json()['id']}?excludedAttributes=meta,name", {"userName": "ann@example.com"}
     )
     assert "meta" not in put.json() and put.json()["userName"] == "ann@example.com"
+
+
+def test_get_with_the_current_etag_in_if_none_match_is_304(scim):
+    created = scim.post("Users", {"userName": "ann@example.com"})
+    etag = created["ETag"]
+
+    unchanged = scim.get(f"Users/{created.json()['id']}", HTTP_IF_NONE_MATCH=etag)
+    changed = scim.get(f"Users/{created.json()['id']}", HTTP_IF_NONE_MATCH='W/"999"')
+
+    assert (unchanged.status_code, unchanged.content, unchanged["ETag"]) == (304, b"", etag)
+    assert changed.status_code == 200
