@@ -111,11 +111,21 @@ class RemovalPolicy(models.TextChoices):
 class TargetFields(models.Model):
     """What a rule, grant or override is about: exactly one of course, path, role or pool."""
 
+    # No index per target: lookups go by person and `key` (or pool and state); a grant table of millions of
+    # rows pays for every index on each insert of the full recompute.
     target_type = models.CharField(max_length=10, choices=TargetType.choices)
-    course = models.ForeignKey(Course, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    path = models.ForeignKey(LearningPath, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    role = models.ForeignKey(RoleTemplate, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    pool = models.ForeignKey(LicensePool, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    course = models.ForeignKey(
+        Course, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    path = models.ForeignKey(
+        LearningPath, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    role = models.ForeignKey(
+        RoleTemplate, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    pool = models.ForeignKey(
+        LicensePool, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
 
     class Meta:
         abstract = True
@@ -202,13 +212,17 @@ class GrantState(models.TextChoices):
 class Grant(TargetFields):
     """One right of one person and where it came from. Rows are never deleted: revoking sets the state."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="grants")
+    # Indexed by the unique (user, key, origin_key) constraint.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="grants", db_index=False
+    )
     origin = models.CharField(max_length=10, choices=Origin.choices)
     # "rule:<id>", "hr:<id>", "manual" or "license": one grant per person, target and origin.
     origin_key = models.CharField(max_length=40)
     key = models.CharField(max_length=40, help_text="The target, as type:id.")
+    # Indexed through origin_key ("rule:<id>").
     rule = models.ForeignKey(
-        EntitlementRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        EntitlementRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     state = models.CharField(max_length=10, choices=GrantState.choices, default=GrantState.ACTIVE)
     grace_until = models.DateTimeField(null=True, blank=True)

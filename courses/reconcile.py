@@ -28,6 +28,7 @@ from django.utils import timezone
 from lms_identity.models import AuditEvent, Membership, User
 from lms_identity.services.audit import Actor
 
+from .bulk_insert import insert_rows
 from .models import (
     Course,
     EntitlementRule,
@@ -50,9 +51,37 @@ log = logging.getLogger(__name__)
 
 CHUNK = 2000
 SEVERITY = {GrantState.ACTIVE: 0, GrantState.SUSPENDED: 1, GrantState.REVOKED: 2}
-FK_OF_TYPE = {"course": "course_id", "path": "path_id", "role": "role_id", "seat": "pool_id"}
 LICENSE = "license"
 MANUAL = "manual"
+GRANT_COLUMNS = (
+    "user_id",
+    "target_type",
+    "course_id",
+    "path_id",
+    "role_id",
+    "pool_id",
+    "origin",
+    "origin_key",
+    "key",
+    "rule_id",
+    "state",
+    "grace_until",
+    "created_at",
+    "updated_at",
+)
+AUDIT_COLUMNS = (
+    "at",
+    "actor_type",
+    "actor_id",
+    "actor_label",
+    "action",
+    "target_type",
+    "target_id",
+    "target_label",
+    "connection_id",
+    "changes",
+    "context",
+)
 
 
 @dataclass
@@ -91,7 +120,7 @@ class Context:
 class Plan:
     """The writes one chunk needs."""
 
-    creates: list[Grant] = field(default_factory=list)
+    creates: list[tuple[Any, ...]] = field(default_factory=list)  # rows in GRANT_COLUMNS order
     # (new state, grace_until) -> grant ids
     updates: dict[tuple[str, datetime | None], list[int]] = field(default_factory=lambda: defaultdict(list))
     # pool key -> [(user id, existing grant id or None)]
@@ -101,6 +130,7 @@ class Plan:
     events: list[tuple[uuid.UUID, str, str, str, dict[str, Any]]] = field(default_factory=list)
     released: Counter[str] = field(default_factory=Counter)
     summary: Counter[str] = field(default_factory=Counter)
+    now: datetime = field(default_factory=timezone.now)
 
     def change(self, row: dict[str, Any], state: str, grace: datetime | None, action: str) -> None:
         self.updates[(state, grace)].append(row["id"])
@@ -111,19 +141,27 @@ class Plan:
         self.summary[action.split(".", 1)[1]] += 1
 
     def create(self, user_id: uuid.UUID, key: str, origin_key: str, action: str = "grant.created") -> None:
-        target_type, target_id = key.split(":", 1)
+        target_type, raw_id = key.split(":", 1)
         origin = origin_key.split(":", 1)[0]
-        grant = Grant(
-            user_id=user_id,
-            target_type=target_type,
-            key=key,
-            origin=origin,
-            origin_key=origin_key,
-            rule_id=int(origin_key[5:]) if origin == Origin.RULE else None,
-            state=GrantState.ACTIVE,
+        target_id = int(raw_id)
+        self.creates.append(
+            (
+                user_id,
+                target_type,
+                target_id if target_type == "course" else None,
+                target_id if target_type == "path" else None,
+                target_id if target_type == "role" else None,
+                target_id if target_type == "seat" else None,
+                origin,
+                origin_key,
+                key,
+                int(origin_key[5:]) if origin == Origin.RULE else None,
+                GrantState.ACTIVE,
+                None,
+                self.now,
+                self.now,
+            )
         )
-        setattr(grant, FK_OF_TYPE[target_type], int(target_id))
-        self.creates.append(grant)
         self.events.append((user_id, action, key, origin_key, {"state": [None, GrantState.ACTIVE]}))
         self.summary[action.split(".", 1)[1]] += 1
 
@@ -196,7 +234,7 @@ def desired_for(
 
 
 def _reconcile_chunk(ids: list[uuid.UUID], context: Context, actor: Actor) -> Counter[str]:
-    plan = Plan()
+    plan = Plan(now=context.now)
     with transaction.atomic():
         people = list(
             User.objects.select_for_update()
@@ -296,28 +334,29 @@ def _apply(plan: Plan, context: Context, actor: Actor, names: dict[uuid.UUID, st
         _assign_seats(plan, context)
     for (state, grace), grant_ids in plan.updates.items():
         Grant.objects.filter(pk__in=grant_ids).update(state=state, grace_until=grace, updated_at=context.now)
-    if plan.creates:
-        Grant.objects.bulk_create(plan.creates, batch_size=CHUNK)
+    insert_rows(Grant, GRANT_COLUMNS, plan.creates)
     touched = set(plan.released) | set(plan.seat_needs)
     if touched:
         check_utilization(sorted(context.pools[k].pk for k in touched), actor=actor)
-    AuditEvent.objects.bulk_create(
+    insert_rows(
+        AuditEvent,
+        AUDIT_COLUMNS,
         [
-            AuditEvent(
-                actor_type=actor.type,
-                actor_id=actor.id,
-                actor_label=actor.label[:255],
-                action=action,
-                target_type="user",
-                target_id=str(user_id),
-                target_label=names.get(user_id, "")[:255],
-                connection_id=actor.connection_id,
-                changes=changes,
-                context={"grant": key, "target": context.labels.get(key, key), "origin": origin_key},
+            (
+                context.now,
+                actor.type,
+                actor.id,
+                actor.label[:255],
+                action,
+                "user",
+                str(user_id),
+                names.get(user_id, "")[:255],
+                actor.connection_id,
+                changes,
+                {"grant": key, "target": context.labels.get(key, key), "origin": origin_key},
             )
             for user_id, action, key, origin_key, changes in plan.events
         ],
-        batch_size=CHUNK,
     )
 
 
