@@ -91,7 +91,9 @@ class Alert(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["key"], condition=Q(resolved_at__isnull=True), name="alert_open_key")
+            models.UniqueConstraint(
+                fields=["key"], condition=Q(resolved_at__isnull=True), name="alert_open_key"
+            )
         ]
 
     def __str__(self) -> str:

@@ -3,8 +3,9 @@
 from collections import Counter
 from typing import Any, ClassVar
 
+from django.db.models import QuerySet
+
 from lms_identity.models import User
-from lms_identity.models.users import UserQuerySet
 from lms_identity.services.audit import Actor
 from provisioning.models import SweepSettings
 
@@ -25,7 +26,7 @@ class Sweep:
         """A reason this sweep cannot run in this deployment, or "" when it can."""
         return ""
 
-    def candidates(self, config: SweepSettings, params: dict[str, Any]) -> UserQuerySet:
+    def candidates(self, config: SweepSettings, params: dict[str, Any]) -> QuerySet[User]:
         raise NotImplementedError
 
     def act(self, people: list[User], *, actor: Actor, config: SweepSettings) -> Counter[str]:

@@ -6,8 +6,9 @@ brake is off by default (brake share 1.0); set it lower in the admin to require 
 from collections import Counter
 from typing import Any
 
+from django.db.models import QuerySet
+
 from lms_identity.models import User
-from lms_identity.models.users import UserQuerySet
 from lms_identity.services.audit import Actor
 from lms_identity.services.users import deactivate_user
 from provisioning.models import JobKind, SweepSettings
@@ -19,7 +20,7 @@ class DisabledConnectionSweep(Sweep):
     kind = JobKind.DISABLED_CONNECTION
     defaults = {"days": 0, "brake_share": 1.0}
 
-    def candidates(self, config: SweepSettings, params: dict[str, Any]) -> UserQuerySet:
+    def candidates(self, config: SweepSettings, params: dict[str, Any]) -> QuerySet[User]:
         return User.objects.active().filter(connection__enabled=False)
 
     def act(self, people: list[User], *, actor: Actor, config: SweepSettings) -> Counter[str]:

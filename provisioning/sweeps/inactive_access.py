@@ -6,10 +6,9 @@ whatever slipped through (an event that failed for good, a grant written by hand
 from collections import Counter
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from lms_identity.models import User, UserSession
-from lms_identity.models.users import UserQuerySet
 from lms_identity.services.audit import Actor, record_event
 from lms_identity.services.sessions import end_user_sessions
 from provisioning.models import JobKind, SweepSettings
@@ -21,7 +20,7 @@ class InactiveAccessSweep(Sweep):
     kind = JobKind.INACTIVE_ACCESS
     defaults = {"days": 0}
 
-    def candidates(self, config: SweepSettings, params: dict[str, Any]) -> UserQuerySet:
+    def candidates(self, config: SweepSettings, params: dict[str, Any]) -> QuerySet[User]:
         from courses.models import Grant, GrantState
 
         sessions = UserSession.objects.filter(user=OuterRef("pk"))

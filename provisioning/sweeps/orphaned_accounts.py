@@ -5,11 +5,11 @@ from collections import Counter
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from lms_identity.models import User
-from lms_identity.models.users import Source, UserQuerySet
+from lms_identity.models.users import Source
 from lms_identity.services.audit import Actor
 from lms_identity.services.users import deactivate_user
 from provisioning.models import JobKind, SweepSettings
@@ -21,7 +21,7 @@ class OrphanedAccountsSweep(Sweep):
     kind = JobKind.ORPHANED_ACCOUNTS
     defaults = {"days": 90}
 
-    def candidates(self, config: SweepSettings, params: dict[str, Any]) -> UserQuerySet:
+    def candidates(self, config: SweepSettings, params: dict[str, Any]) -> QuerySet[User]:
         cutoff = timezone.now() - timedelta(days=config.days)
         idle = Q(last_login__lt=cutoff) | Q(last_login__isnull=True, created_at__lt=cutoff)
         return (

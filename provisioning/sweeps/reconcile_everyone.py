@@ -4,8 +4,9 @@ action is the courses reconciler (level-triggered, so a resumed walk repeating a
 from collections import Counter
 from typing import Any
 
+from django.db.models import QuerySet
+
 from lms_identity.models import User
-from lms_identity.models.users import UserQuerySet
 from lms_identity.services.audit import Actor
 from provisioning.models import JobKind, SweepSettings
 
@@ -17,7 +18,7 @@ class ReconcileEveryoneJob(Sweep):
     braked = False
     defaults = {"days": 0, "chunk_size": 2000, "max_actions_per_run": 100_000_000}
 
-    def candidates(self, config: SweepSettings, params: dict[str, Any]) -> UserQuerySet:
+    def candidates(self, config: SweepSettings, params: dict[str, Any]) -> QuerySet[User]:
         # Deleted people too, so nothing lingers on them.
         return User.objects.all()
 
@@ -33,11 +34,11 @@ class ReconcileEveryoneJob(Sweep):
 class RecomputeRuleJob(ReconcileEveryoneJob):
     kind = JobKind.RECOMPUTE_RULE
 
-    def candidates(self, config: SweepSettings, params: dict[str, Any]) -> UserQuerySet:
+    def candidates(self, config: SweepSettings, params: dict[str, Any]) -> QuerySet[User]:
         from courses.models import EntitlementRule
         from courses.reconcile import list_people_affected_by_rule
 
-        rule = EntitlementRule.objects.filter(pk=params.get("rule_id")).first()
+        rule = EntitlementRule.objects.filter(pk=int(params.get("rule_id") or 0)).first()
         if rule is None:
             return User.objects.none()
         return User.objects.filter(pk__in=list_people_affected_by_rule(rule))

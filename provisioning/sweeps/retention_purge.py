@@ -5,10 +5,10 @@ from collections import Counter
 from datetime import timedelta
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from lms_identity.models import User
-from lms_identity.models.users import UserQuerySet
 from lms_identity.services.audit import Actor
 from provisioning.models import JobKind, PurgedPerson, SweepSettings
 from provisioning.services.purge import purge_personal_data
@@ -21,7 +21,7 @@ class RetentionPurgeSweep(Sweep):
     braked = False  # acts only on people deleted long ago; nobody loses access
     defaults = {"days": 30}
 
-    def candidates(self, config: SweepSettings, params: dict[str, Any]) -> UserQuerySet:
+    def candidates(self, config: SweepSettings, params: dict[str, Any]) -> QuerySet[User]:
         cutoff = timezone.now() - timedelta(days=config.days)
         purged = PurgedPerson.objects.values("user_id")
         return User.objects.filter(deleted_at__lt=cutoff).exclude(pk__in=purged)

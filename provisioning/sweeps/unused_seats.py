@@ -10,11 +10,10 @@ from collections import Counter
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from lms_identity.models import User
-from lms_identity.models.users import UserQuerySet
 from lms_identity.services.audit import Actor
 from provisioning.models import JobKind, SweepSettings
 
@@ -28,7 +27,7 @@ class UnusedSeatsSweep(Sweep):
     braked = False  # reclaims seats, never deactivates anyone
     defaults = {"days": 60, "enabled": False}
 
-    def candidates(self, config: SweepSettings, params: dict[str, Any]) -> UserQuerySet:
+    def candidates(self, config: SweepSettings, params: dict[str, Any]) -> QuerySet[User]:
         from courses.models import Grant, GrantState, TargetType
 
         cutoff = timezone.now() - timedelta(days=self._min_days(config))
