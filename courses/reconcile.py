@@ -111,9 +111,20 @@ class Context:
             labels.update({f"{prefix}:{pk}": label for pk, label in model.objects.values_list("pk", name)})
         return cls(rules, hr, pools, labels)
 
-    @property
-    def enabled_rules(self) -> list[CompiledRule]:
-        return [r for r in self.rules.values() if r.enabled]
+    def __post_init__(self) -> None:
+        # Rules with groups are only tried for people in one of their groups; the rest for everyone.
+        self.ungrouped = [r for r in self.rules.values() if r.enabled and not r.group_ids]
+        self.by_group: dict[uuid.UUID, list[CompiledRule]] = defaultdict(list)
+        for rule in self.rules.values():
+            if rule.enabled:
+                for group_id in rule.group_ids:
+                    self.by_group[group_id].append(rule)
+
+    def candidate_rules(self, group_ids: set[uuid.UUID]) -> Iterable[CompiledRule]:
+        if not group_ids:
+            return self.ungrouped
+        grouped = {r.id: r for g in group_ids for r in self.by_group.get(g, ())}
+        return [*self.ungrouped, *grouped.values()] if grouped else self.ungrouped
 
 
 @dataclass
@@ -215,7 +226,7 @@ def desired_for(
         return set(), set(), denied
     desired: set[tuple[str, str]] = set()
     seats: set[str] = set()
-    for rule in context.enabled_rules:
+    for rule in context.candidate_rules(group_ids):
         if rule.matches(person, group_ids):
             if rule.target_type == TargetType.SEAT:
                 seats.add(rule.target_key)
