@@ -15,6 +15,8 @@ class JobKind(models.TextChoices):
     RECONCILE_EVERYONE = "reconcile_everyone", "Full reconcile of everyone's grants"
     RECOMPUTE_RULE = "recompute_rule", "Recompute everyone a rule affects"
     RECONCILE_PEOPLE = "reconcile_people", "Recompute grants of people"
+    OUTBOX_DISPATCH = "outbox_dispatch", "Outbox dispatch"
+    MAINTENANCE = "maintenance", "Alert check or resume of job runs"
 
 
 class Trigger(models.TextChoices):

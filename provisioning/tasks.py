@@ -8,7 +8,7 @@ claims rows, the reconciler is level-triggered, and walks resume from their curs
 import logging
 from typing import Any
 
-from celery import shared_task
+from celery import Task, shared_task
 
 from lms_identity.services.audit import Actor
 from provisioning.models import JobKind, Trigger
@@ -17,7 +17,19 @@ from provisioning.services.job_runs import transient_errors
 
 log = logging.getLogger("provisioning.tasks")
 
+
+class RecordedTask(Task):
+    """Records a task that failed for good as a failed JobRun with an alert (shown in the admin)."""
+
+    def on_failure(self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:
+        try:
+            job_runs.record_task_failure(self.name, dict(kwargs or {}), exc)
+        except Exception:  # noqa: BLE001 - the database may be what failed; the worker log still has it
+            log.exception("could not record the failure of %s", self.name)
+
+
 RETRY = {
+    "base": RecordedTask,
     "autoretry_for": transient_errors(),
     "retry_backoff": 2,
     "retry_backoff_max": 300,

@@ -284,3 +284,29 @@ def resume_job_runs() -> dict[str, int]:
         tasks.run_job.apply_async(kwargs={"kind": run.kind, "job_run_id": run.pk, "params": run.params})
         started += 1
     return {"started": started}
+
+
+TASK_KINDS = {
+    "provisioning.reconcile_people": JobKind.RECONCILE_PEOPLE,
+    "provisioning.drain_outbox": JobKind.OUTBOX_DISPATCH,
+}
+
+
+def record_task_failure(task_name: str, kwargs: dict[str, Any], exc: BaseException) -> JobRun | None:
+    """A task that failed for good (bad input, or retries exhausted): record a failed JobRun with a
+    summary of its input, and raise an alert. Runs and rule recomputes record their own JobRun."""
+    if task_name in ("provisioning.run_job", "provisioning.recompute_rule"):
+        return None
+    params = {k: (f"{len(v)} items" if isinstance(v, list | dict) else v) for k, v in kwargs.items()}
+    now = timezone.now()
+    run = JobRun.objects.create(
+        kind=TASK_KINDS.get(task_name, JobKind.MAINTENANCE),
+        trigger=Trigger.EVENT,
+        status=RunStatus.FAILED,
+        params={"task": task_name, **params},
+        started_at=now,
+        finished_at=now,
+        error=f"{exc.__class__.__name__}: {exc}"[:2000],
+    )
+    raise_alert(f"job.failed.{run.pk}", f"Task {task_name} failed: {run.error[:300]}", job_run=run)
+    return run
