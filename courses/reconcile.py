@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
@@ -50,6 +50,7 @@ from .services.pools import check_utilization
 log = logging.getLogger(__name__)
 
 CHUNK = 2000
+ANALYZE_AFTER = 10_000
 SEVERITY = {GrantState.ACTIVE: 0, GrantState.SUSPENDED: 1, GrantState.REVOKED: 2}
 LICENSE = "license"
 MANUAL = "manual"
@@ -201,6 +202,12 @@ def reconcile_everyone(*, actor: Actor, chunk_size: int = CHUNK) -> dict[str, in
     for chunk in _all_user_ids(chunk_size):
         summary.update(_reconcile_chunk(chunk, context, actor))
     summary["people"] += 0
+    if summary["created"] + summary["assigned"] >= ANALYZE_AFTER and connection.vendor == "postgresql":
+        # A first full run can grow the grant table from nothing to millions of rows; until autovacuum
+        # catches up the planner would scan it whole for every person's grants. PostgreSQL's advice for
+        # a bulk load: ANALYZE afterwards.
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(Grant._meta.db_table)}")
     return dict(summary)
 
 
