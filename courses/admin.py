@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
@@ -43,7 +44,7 @@ def _summary(summary: dict[str, int]) -> str:
     )
 
 
-def _form_error(form: forms.Form, error: InvalidInput) -> None:
+def _form_error(form: forms.BaseForm, error: InvalidInput) -> None:
     field = error.field if error.field in form.fields else None
     form.add_error(field, error.message)
 
@@ -154,7 +155,7 @@ class EntitlementRuleForm(forms.ModelForm):
     groups = forms.ModelMultipleChoiceField(
         queryset=Group.objects.all(),
         required=False,
-        widget=admin.widgets.FilteredSelectMultiple("groups", is_stacked=False),
+        widget=FilteredSelectMultiple("groups", is_stacked=False),
         help_text="People in any of these groups (from SCIM, the SSO groups claim, or manual) match.",
     )
     conditions = forms.JSONField(

@@ -20,19 +20,14 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Sequenc
     if not rows:
         return 0
     if connection.vendor != "postgresql":
-        model.objects.bulk_create(
+        model._default_manager.bulk_create(
             [model(**dict(zip(columns, row, strict=True))) for row in rows], batch_size=BATCH
         )
         return len(rows)
-    json_columns = {
-        i
-        for i, name in enumerate(columns)
-        if isinstance(model._meta.get_field(_field_name(model, name)), models.JSONField)
-    }
+    fields = [_field(model, name) for name in columns]
+    json_columns = {i for i, field in enumerate(fields) if isinstance(field, models.JSONField)}
     table = connection.ops.quote_name(model._meta.db_table)
-    names = ", ".join(
-        connection.ops.quote_name(model._meta.get_field(_field_name(model, c)).column) for c in columns
-    )
+    names = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     sql = f"COPY {table} ({names}) FROM STDIN"
     began = time.monotonic()
     with connection.cursor() as cursor:
@@ -47,8 +42,8 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Sequenc
     return len(rows)
 
 
-def _field_name(model: type[models.Model], column: str) -> str:
+def _field(model: type[models.Model], column: str) -> Any:
     for field in model._meta.concrete_fields:
         if field.attname == column or field.name == column:
-            return field.name
+            return field
     raise ValueError(f"{model.__name__} has no field {column}")

@@ -1,5 +1,7 @@
 """The demo catalog `make run` seeds: a few courses, a path, rules on the demo teams, a license pool."""
 
+from typing import Any
+
 from django.db import transaction
 
 from lms_identity.models import Group, IdpConnection
@@ -56,7 +58,11 @@ def seed_catalog(connection: IdpConnection) -> None:
         pool = LicensePool.objects.filter(product="GitHub Copilot").first() or create_pool(
             actor=actor, product="GitHub Copilot", seat_count=2, grace_days=7
         )
-    targets = {"course": courses, "path": {path.slug: path}, "seat": {pool.product: pool}}
+    targets: dict[str, dict[str, Any]] = {
+        "course": courses,
+        "path": {path.slug: path},
+        "seat": {pool.product: pool},
+    }
     targets["role"] = {r.slug: r for r in RoleTemplate.objects.all()}
     for name, team, conditions, kind, target in RULES:
         if EntitlementRule.objects.filter(name=name).exists():

@@ -273,10 +273,11 @@ def _reconcile_chunk(ids: list[uuid.UUID], context: Context, actor: Actor) -> Co
             if expires_at is None or expires_at > context.now:
                 overrides[user_id].append((key, effect))
         grants: dict[uuid.UUID, dict[tuple[str, str], dict[str, Any]]] = defaultdict(dict)
-        for row in Grant.objects.filter(user_id__in=found).values(
+        rows = Grant.objects.filter(user_id__in=found).values(
             "id", "user_id", "key", "origin_key", "state", "grace_until"
-        ):
-            grants[row["user_id"]][(row["key"], row["origin_key"])] = row
+        )
+        for row in rows:
+            grants[row["user_id"]][(row["key"], row["origin_key"])] = row  # type: ignore[assignment]
         names = {p["id"]: p["user_name"] for p in people}
         for person in people:
             _plan_person(
@@ -312,9 +313,9 @@ def _plan_person(
         if key not in denied:
             plan.create(person["id"], key, origin_key)
     for key in seats:
-        row = current.get((key, LICENSE))
-        if key in context.pools and (row is None or row["state"] != GrantState.ACTIVE):
-            plan.seat_needs[key].append((person["id"], row["id"] if row else None))
+        seat = current.get((key, LICENSE))
+        if key in context.pools and (seat is None or seat["state"] != GrantState.ACTIVE):
+            plan.seat_needs[key].append((person["id"], seat["id"] if seat else None))
 
 
 def _plan_seat(row: dict[str, Any], wanted: bool, may_keep: bool, context: Context, plan: Plan) -> None:

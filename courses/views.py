@@ -31,7 +31,7 @@ def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
         return render(
             request, "courses/not_entitled.html", {"course": course, "reason": refusal.reason}, status=403
         )
-    enrollment = course.enrollments.filter(user_id=request.user.pk).first()
+    enrollment = course.enrollments.filter(user=request.user).first()  # type: ignore[misc]
     return render(request, "courses/course.html", {"course": course, "enrollment": enrollment})
 
 

@@ -34,7 +34,7 @@ def refuse(error: InvalidInput) -> ValidationError:
 
 
 def resolve_target(target_type: str, target_id: int) -> Any:
-    target = TARGET_MODEL[target_type].objects.filter(pk=target_id).first()
+    target = TARGET_MODEL[target_type]._default_manager.filter(pk=target_id).first()
     if target is None:
         raise ValidationError({"target_id": [f"no {target_type} with id {target_id}"]})
     return target

@@ -63,7 +63,7 @@ def create_rule(data: dict[str, Any], *, actor: Actor) -> tuple[EntitlementRule,
     draft, group_ids = build_rule(data)
     with transaction.atomic():
         draft.save()
-        draft.groups.set(group_ids)
+        draft.groups.set(group_ids)  # type: ignore[arg-type]  # primary keys are accepted
         record_event(actor, "rule.created", draft, changes=_describe(draft, group_ids, None))
     return draft, _reconcile_affected(draft, set(), actor)
 
@@ -87,7 +87,7 @@ def update_rule(
             return [], {}
         affected_before = list_people_affected_by_rule(rule)
         draft.save()
-        draft.groups.set(group_ids)
+        draft.groups.set(group_ids)  # type: ignore[arg-type]  # primary keys are accepted
         record_event(actor, "rule.updated", draft, changes=diff)
     return list(diff), _reconcile_affected(draft, affected_before, actor)
 
