@@ -7,7 +7,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.utils import timezone
 
 from courses.models import LicensePool
-from lms_identity.models import AuditEvent, IdpConnection, User, UserSession
+from lms_identity.models import AuditEvent, IdpConnection, OutboxEvent, User, UserSession
 from lms_identity.models.users import Source
 from lms_identity.services.sessions import index_session
 from lms_identity.services.users import delete_user
@@ -206,7 +206,7 @@ def test_a_failing_sweep_is_recorded_and_raises_an_alert(eager, monkeypatch):
     def broken(*args, **kwargs):
         raise ValueError("bad data")
 
-    monkeypatch.setattr("provisioning.sweeps.orphaned_accounts.deactivate_user", broken)
+    monkeypatch.setattr("provisioning.sweeps.orphaned_accounts.deactivate_people", broken)
     with pytest.raises(ValueError):
         run_job(JobKind.ORPHANED_ACCOUNTS)
 
@@ -258,3 +258,23 @@ def test_unused_seats_are_reclaimed_once_enabled_and_used_ones_kept(eager, seate
     assert not has_seat(idle, pool)
     assert has_seat(busy, pool)
     assert isinstance(pool, LicensePool)
+
+
+@pytest.mark.django_db
+def test_a_sweep_chunk_takes_a_fixed_number_of_queries_and_emits_one_event(
+    eager, django_assert_max_num_queries
+):
+    SweepSettings.objects.create(kind=JobKind.ORPHANED_ACCOUNTS, chunk_size=100, brake_share=1.0)
+    people = [orphan() for _ in range(60)]
+    for person in people[:10]:
+        sign_in(person)
+
+    with django_assert_max_num_queries(40):
+        run_job(JobKind.ORPHANED_ACCOUNTS)
+
+    assert not UserSession.objects.filter(user__in=people).exists()
+    event = OutboxEvent.objects.get(kind="user.deactivated")
+    assert sorted(event.payload["user_ids"]) == sorted(str(p.pk) for p in people)
+    reasons = AuditEvent.objects.filter(action="user.deactivated").values_list("context", flat=True)
+    assert {r["reason"] for r in reasons} == {"no IdP record and no sign-in for 90 days"}
+    assert sum(r["sessions_ended"] for r in reasons) == 10

@@ -39,17 +39,17 @@ def test_bad_input_fails_once_is_recorded_and_raises_an_alert(eager):
 def test_a_lost_database_connection_is_retried_and_the_run_resumes(eager, monkeypatch):
     person = UserFactory(connection=None, source=Source.JIT)
     User.objects.filter(pk=person.pk).update(created_at=timezone.now() - timedelta(days=365))
-    from lms_identity.services.users import deactivate_user
+    from provisioning.services.deactivation import deactivate_people
 
     calls = []
 
-    def flaky(user, **kwargs):
-        calls.append(user.pk)
+    def flaky(people, **kwargs):
+        calls.append(people)
         if len(calls) == 1:
             raise OperationalError("server closed the connection unexpectedly")
-        return deactivate_user(user, **kwargs)
+        return deactivate_people(people, **kwargs)
 
-    monkeypatch.setattr("provisioning.sweeps.orphaned_accounts.deactivate_user", flaky)
+    monkeypatch.setattr("provisioning.sweeps.orphaned_accounts.deactivate_people", flaky)
     result = tasks.run_job.apply(kwargs={"kind": JobKind.ORPHANED_ACCOUNTS})
 
     assert result.successful()
