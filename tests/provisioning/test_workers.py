@@ -151,8 +151,8 @@ def test_redis_down_during_a_scim_deactivation_then_seats_come_back(
 def test_a_worker_killed_mid_sweep_and_the_next_run_finishes_without_doing_anything_twice(
     clean_queue, processes
 ):
-    SweepSettings.objects.create(kind=JobKind.ORPHANED_ACCOUNTS, chunk_size=10, brake_share=1.0)
-    people = orphans(300)
+    SweepSettings.objects.create(kind=JobKind.ORPHANED_ACCOUNTS, chunk_size=5, brake_share=1.0)
+    people = orphans(500)
     first = start_worker("w1", settings.REDIS_URL, JOB_LOCK_TTL="3")
     processes.append(first)
 
@@ -161,9 +161,9 @@ def test_a_worker_killed_mid_sweep_and_the_next_run_finishes_without_doing_anyth
     first.kill(signal.SIGKILL)
 
     run.refresh_from_db()
-    assert run.status == RunStatus.RUNNING and run.processed < 300
+    assert run.status == RunStatus.RUNNING and run.processed < 500
     done_before = len(deactivations(people))
-    assert 0 < done_before < 300
+    assert 0 < done_before < 500
 
     processes.append(start_worker("w2", settings.REDIS_URL, JOB_LOCK_TTL="3"))
     time.sleep(3)  # the dead worker's lease expires
@@ -171,9 +171,9 @@ def test_a_worker_killed_mid_sweep_and_the_next_run_finishes_without_doing_anyth
 
     wait_until(lambda: JobRun.objects.get(pk=run.pk).status == RunStatus.DONE, timeout=90)
     run.refresh_from_db()
-    assert run.counts["resumed"] == 1 and run.processed == 300
+    assert run.counts["resumed"] == 1 and run.processed == 500
     done = deactivations(people)
-    assert len(done) == 300 and len(set(done)) == 300  # each person exactly once
+    assert len(done) == 500 and len(set(done)) == 500  # each person exactly once
     assert JobRun.objects.count() == 1
     assert not User.objects.filter(pk__in=[p.pk for p in people], is_active=True).exists()
 
