@@ -12,7 +12,14 @@ DEMO_ADMIN = ("admin", "admin")
 DEMO_PEOPLE = [
     # user_name, given, family, department, title, teams
     ("ada@demo.example", "Ada", "Lovelace", "Engineering", "Staff engineer", ["Engineering"]),
-    ("grace@demo.example", "Grace", "Hopper", "Engineering", "Engineering manager", ["Engineering", "Managers"]),
+    (
+        "grace@demo.example",
+        "Grace",
+        "Hopper",
+        "Engineering",
+        "Engineering manager",
+        ["Engineering", "Managers"],
+    ),
     ("alan@demo.example", "Alan", "Turing", "Research", "Researcher", ["Research"]),
     ("mary@demo.example", "Mary", "Jackson", "Sales", "Account executive", ["Sales"]),
 ]
