@@ -38,6 +38,8 @@ TARGET_FIELD = {"course": "course", "path": "path", "role": "role", "seat": "poo
 
 
 def _summary(summary: dict[str, int]) -> str:
+    if "deferred" in summary:
+        return f"{summary['deferred']} people affected: a background worker is applying the change"
     changes = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(summary.items()) if k != "people")
     return f"{summary.get('people', 0)} people reconciled" + (
         f": {changes}" if changes else ", nothing to change"

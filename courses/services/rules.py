@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 
 from lms_identity.models import User
+from lms_identity.services import outbox
 from lms_identity.services.audit import Actor, record_event
 
 from ..errors import InvalidInput
@@ -17,6 +18,9 @@ from .pools import seats_in_use
 RULE_FIELDS = ("name", "enabled", "conditions", "hire_within_days", "removal_policy", "target_type", "target")
 TARGET_FIELD = {"course": "course", "path": "path", "role": "role", "seat": "pool"}
 PREVIEW_SAMPLE = 20
+# A rule change touching more people than this is applied by a worker rather than in the request.
+SYNC_LIMIT = 2000
+RULE_CHANGED = "rule.changed"
 
 
 def build_rule(
@@ -59,7 +63,8 @@ def build_rule(
 
 def create_rule(data: dict[str, Any], *, actor: Actor) -> tuple[EntitlementRule, dict[str, int]]:
     """Validate and save a new rule, then reconcile everyone it selects, so people already in its groups
-    get its grants at once. Nothing is saved when validation fails. Audited. Returns (rule, summary)."""
+    get its grants (at once for up to SYNC_LIMIT people, else by a worker: {"deferred": n}). Nothing is
+    saved when validation fails. Audited. Returns (rule, summary)."""
     draft, group_ids = build_rule(data)
     with transaction.atomic():
         draft.save()
@@ -181,6 +186,13 @@ def _describe(rule: EntitlementRule, group_ids: list[uuid.UUID], _: Any) -> dict
 
 
 def _reconcile_affected(rule: EntitlementRule, before: set[uuid.UUID], actor: Actor) -> dict[str, int]:
+    """Reconcile the people a rule change touches: now when they are few, else on a worker (the outbox
+    event `rule.changed` starts a resumable walk over list_people_affected_by_rule)."""
     from ..reconcile import list_people_affected_by_rule, reconcile_people
 
-    return reconcile_people(before | list_people_affected_by_rule(rule), actor=actor)
+    people = before | list_people_affected_by_rule(rule)
+    if len(people) <= SYNC_LIMIT:
+        return reconcile_people(people, actor=actor)
+    with transaction.atomic():
+        outbox.emit(RULE_CHANGED, {"rule_id": rule.pk})
+    return {"deferred": len(people)}

@@ -251,3 +251,18 @@ def test_hr_mapping_grants_a_role_but_never_ld_admin(connection, actor):
     assert {g.key for g in Grant.objects.filter(user=person, state="active")} == {f"role:{manager.pk}"}
     person.refresh_from_db()
     assert not person.is_superuser and not person.is_staff
+
+
+def test_a_rule_touching_many_people_is_left_to_a_worker_through_the_outbox(
+    team, make_course, rule_for, monkeypatch
+):
+    from courses.services import rules as rule_services
+    from lms_identity.models import OutboxEvent
+
+    monkeypatch.setattr(rule_services, "SYNC_LIMIT", 2)
+    group, people = team("Engineering", members=3)
+
+    rule = rule_for(make_course("python"), groups=[group])
+
+    assert not Grant.objects.exists()
+    assert OutboxEvent.objects.filter(kind="rule.changed", payload={"rule_id": rule.pk}).exists()
