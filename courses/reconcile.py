@@ -184,14 +184,41 @@ def reconcile_people(user_ids: Iterable[Any], *, actor: Actor) -> dict[str, int]
     Inactive or deleted people lose everything per policy: seats are freed at once, other grants are
     suspended (revoked where the rule says revoke); enrollments and completions are kept. Each chunk runs
     in one transaction that locks the chunk's people (primary-key order), then the pools it assigns
-    seats from. One audit event per changed grant. Returns counts."""
+    seats from. One audit event per changed grant. Seats these people give back are offered at once to
+    people who match the pool's rules and wait for one. Returns counts."""
     ids = sorted(_unique_ids(user_ids))
     context = Context.load()
     summary: Counter[str] = Counter()
+    released: Counter[str] = Counter()
     for start in range(0, len(ids), CHUNK):
-        summary.update(_reconcile_chunk(ids[start : start + CHUNK], context, actor))
+        summary.update(_reconcile_chunk(ids[start : start + CHUNK], context, actor, released))
+    waiting = _waiting_for_seats(released, context, exclude=set(ids))
+    if waiting:
+        offered = Counter(_reconcile_chunk(waiting, context, actor, Counter()))
+        summary["assigned"] += offered["assigned"]
     summary["people"] += 0
     return dict(summary)
+
+
+def _waiting_for_seats(
+    released: Counter[str], context: Context, *, exclude: set[uuid.UUID]
+) -> list[uuid.UUID]:
+    """Up to as many people as seats were freed, per pool, who match an enabled rule of the pool and hold
+    no seat in it, in primary-key order (first come by id, so repeated runs agree)."""
+    from .rules import matching_user_ids
+
+    waiting: set[uuid.UUID] = set()
+    for key, freed in released.items():
+        pool = context.pools.get(key)
+        rules = EntitlementRule.objects.filter(enabled=True, target_type=TargetType.SEAT, pool=pool)
+        candidates: set[uuid.UUID] = set()
+        for rule in rules:
+            candidates |= matching_user_ids(rule)
+        holders = set(
+            Grant.objects.filter(pool=pool, state=GrantState.ACTIVE).values_list("user_id", flat=True)
+        )
+        waiting.update(sorted(candidates - holders - exclude)[:freed])
+    return sorted(waiting)
 
 
 def reconcile_everyone(*, actor: Actor, chunk_size: int = CHUNK) -> dict[str, int]:
@@ -251,7 +278,9 @@ def desired_for(
     return desired, seats - denied, denied
 
 
-def _reconcile_chunk(ids: list[uuid.UUID], context: Context, actor: Actor) -> Counter[str]:
+def _reconcile_chunk(
+    ids: list[uuid.UUID], context: Context, actor: Actor, released: Counter[str] | None = None
+) -> Counter[str]:
     plan = Plan(now=context.now)
     with transaction.atomic():
         people = list(
@@ -285,6 +314,8 @@ def _reconcile_chunk(ids: list[uuid.UUID], context: Context, actor: Actor) -> Co
             )
         _apply(plan, context, actor, names)
     plan.summary["people"] += len(people)
+    if released is not None:
+        released.update(plan.released)
     return plan.summary
 
 

@@ -39,6 +39,22 @@ def test_a_leavers_seat_returns_to_the_pool_at_once(team, rule_for, actor):
 
 
 @pytest.mark.django_db
+def test_a_seat_a_leaver_gives_back_goes_to_someone_waiting_for_one(team, rule_for, actor):
+    group, people = team("Design", members=3)
+    pool = create_pool(actor=actor, product="Figma", seat_count=2)
+    rule_for(pool, groups=[group])
+    holders = [p for p in people if Grant.objects.filter(user=p, pool=pool, state="active").exists()]
+    (waiting,) = [p for p in people if p not in holders]
+
+    deactivate_user(holders[0], actor=actor)
+    summary = reconcile_people([holders[0].pk], actor=actor)
+
+    assert summary["reclaimed"] == 1 and summary["assigned"] == 1
+    assert Grant.objects.get(user=waiting, pool=pool).state == "active"
+    assert seats(pool) == 2
+
+
+@pytest.mark.django_db
 def test_who_stops_matching_keeps_the_seat_for_the_grace_days_then_loses_it(team, rule_for, actor):
     group, (person,) = team("Design", members=1)
     pool = create_pool(actor=actor, product="Figma", seat_count=5, grace_days=7)
