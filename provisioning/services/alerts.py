@@ -50,7 +50,7 @@ def list_open_alerts() -> QuerySet[Alert]:
 
 def check_alerts() -> dict[str, int]:
     """Raise alerts for what has been failing for over an hour: outbox events not dispatched, and job
-    runs failed or stuck; close the outbox alert when the backlog is gone. Idempotent."""
+    runs stuck; close the outbox alert when the backlog is gone. Idempotent."""
     cutoff = timezone.now() - STALE_AFTER
     stuck = OutboxEvent.objects.filter(dispatched_at__isnull=True, created_at__lt=cutoff)
     stuck_count = stuck.count()
@@ -64,13 +64,16 @@ def check_alerts() -> dict[str, int]:
         )
     else:
         resolve_alert("outbox.stuck")
-    failed = JobRun.objects.filter(status=RunStatus.FAILED, finished_at__gte=cutoff - STALE_AFTER)
-    for run in failed:
-        raise_alert(f"job.failed.{run.pk}", f"{run} failed: {run.error[:300]}", job_run=run)
+    # Failed runs raise their alert the moment they fail (job_runs); here only runs that stopped moving.
+    # One alert per run, ever: an admin who resolved it is not nagged again.
     hung = JobRun.objects.filter(status=RunStatus.RUNNING, heartbeat_at__lt=cutoff)
+    raised = 0
     for run in hung:
-        raise_alert(f"job.hung.{run.pk}", f"{run} has made no progress for over an hour", job_run=run)
-    return {"outbox_stuck": stuck_count, "failed_runs": len(failed), "hung_runs": len(hung)}
+        key = f"job.hung.{run.pk}"
+        if not Alert.objects.filter(key=key).exists():
+            raise_alert(key, f"{run} has made no progress for over an hour", job_run=run)
+            raised += 1
+    return {"outbox_stuck": stuck_count, "hung_runs": raised}
 
 
 def _post_webhook(key: str, message: str) -> None:

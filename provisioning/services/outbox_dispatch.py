@@ -23,6 +23,7 @@ from lms_identity.models import Membership, OutboxEvent
 from lms_identity.services import outbox
 
 from .latency import leavers_of
+from .mass_deactivation import hold_mass_deactivations
 
 log = logging.getLogger("provisioning.outbox")
 
@@ -72,7 +73,7 @@ def drain_outbox(*, batch_size: int | None = None, max_batches: int = 100) -> di
     each claims different rows. Broker errors propagate after the batch is rolled back and its attempt
     recorded, so the task can retry. Returns counts."""
     batch_size = batch_size or settings.OUTBOX_BATCH_SIZE
-    totals = {"events": 0, "tasks": 0, "people": 0, "ignored": 0}
+    totals = {"events": 0, "tasks": 0, "people": 0, "ignored": 0, "held": 0}
     for _ in range(max_batches):
         counts = _dispatch_batch(batch_size)
         if not counts["events"]:
@@ -92,7 +93,7 @@ def _dispatch_batch(batch_size: int) -> dict[str, int]:
             events = list(pending[:batch_size])
             claimed = [e.pk for e in events]
             if not events:
-                return {"events": 0, "tasks": 0, "people": 0, "ignored": 0}
+                return {"events": 0, "tasks": 0, "people": 0, "ignored": 0, "held": 0}
             plan = DispatchPlan()
             for event in events:
                 plan.add(event)
@@ -101,6 +102,8 @@ def _dispatch_batch(batch_size: int) -> dict[str, int]:
                     "user_id", flat=True
                 )
                 plan.user_ids.update(str(u) for u in members)
+            held = hold_mass_deactivations(plan.user_ids)
+            plan.user_ids -= held
             tasks = _publish(plan)
             OutboxEvent.objects.filter(pk__in=claimed).update(
                 dispatched_at=timezone.now(), attempts=F("attempts") + 1
@@ -111,7 +114,13 @@ def _dispatch_batch(batch_size: int) -> dict[str, int]:
                 attempts=F("attempts") + 1, last_error=f"{exc.__class__.__name__}: {exc}"[:500]
             )
         raise
-    return {"events": len(events), "tasks": tasks, "people": len(plan.user_ids), "ignored": plan.ignored}
+    return {
+        "events": len(events),
+        "tasks": tasks,
+        "people": len(plan.user_ids),
+        "ignored": plan.ignored,
+        "held": len(held),
+    }
 
 
 def _publish(plan: DispatchPlan) -> int:

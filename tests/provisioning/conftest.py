@@ -11,8 +11,8 @@ from tests.factories import GroupFactory, MembershipFactory, UserFactory
 @pytest.fixture
 def eager(settings):
     """Tasks run inline, as in the unit tests; the on-commit nudge stays quiet."""
+    before = celery_app.conf.task_always_eager  # read first: Celery loads its conf lazily from settings
     settings.CELERY_TASK_ALWAYS_EAGER = True
-    before = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = before

@@ -8,13 +8,13 @@ from django.db import transaction
 from django.test.utils import CaptureQueriesContext
 from kombu.exceptions import OperationalError as BrokerError
 
-from lms_identity.models import OutboxEvent, UserSession
+from lms_identity.models import OutboxEvent, User, UserSession
 from lms_identity.services import outbox
 from lms_identity.services.audit import Actor
 from lms_identity.services.sessions import index_session
 from lms_identity.services.users import deactivate_user, update_user
 from provisioning import tasks
-from provisioning.models import DeprovisioningLatency
+from provisioning.models import Alert, DeprovisioningLatency
 from provisioning.services import outbox_dispatch
 from provisioning.services.outbox_dispatch import drain_outbox
 from tests.factories import UserFactory
@@ -176,4 +176,36 @@ def test_draining_a_batch_takes_a_fixed_number_of_queries(eager, connection, dja
         with CaptureQueriesContext(transaction.get_connection()) as queries:
             drain_outbox()
 
-    assert len(queries) <= 8
+    assert len(queries) <= 12  # the same for 40 events or 4,000
+
+
+@pytest.mark.django_db
+def test_a_connection_deactivating_80_percent_keeps_their_seats_until_an_admin_confirms(
+    eager, seated_team, system_actor
+):
+    pool, people = seated_team(20)
+    leavers, stayers = people[:16], people[16:]
+    for person in leavers:
+        deactivate_user(person, actor=system_actor)
+
+    counts = drain_outbox()
+
+    assert counts["held"] == 16
+    assert all(not User.objects.get(pk=p.pk).is_active for p in leavers)  # locked out all the same
+    assert all(has_seat(p, pool) for p in leavers)  # but the seats are not handed on yet
+    assert all(has_seat(p, pool) for p in stayers)
+    alert = Alert.objects.get(resolved_at__isnull=True)
+    assert "okta deactivated 16 of its 20 people" in alert.message
+
+
+@pytest.mark.django_db
+def test_a_normal_share_of_leavers_gives_seats_back_at_once(eager, seated_team, system_actor):
+    pool, people = seated_team(20)
+    for person in people[:3]:
+        deactivate_user(person, actor=system_actor)
+
+    counts = drain_outbox()
+
+    assert counts["held"] == 0
+    assert not any(has_seat(p, pool) for p in people[:3])
+    assert not Alert.objects.exists()

@@ -146,3 +146,19 @@ def test_a_run_queued_while_the_broker_was_down_is_started_later(eager):
 
     assert JobRun.objects.get(pk=queued.pk).status == RunStatus.DONE
     assert JobRun.objects.get(pk=fresh.pk).status == RunStatus.QUEUED
+
+
+@pytest.mark.django_db
+def test_a_run_without_progress_for_an_hour_alerts_once_even_after_it_is_resolved(eager):
+    JobRun.objects.create(
+        kind=JobKind.RECONCILE_EVERYONE,
+        status=RunStatus.RUNNING,
+        heartbeat_at=timezone.now() - timedelta(minutes=90),
+    )
+
+    check_alerts()
+    Alert.objects.update(resolved_at=timezone.now())
+    check_alerts()
+
+    assert Alert.objects.count() == 1
+    assert "no progress for over an hour" in Alert.objects.get().message

@@ -66,6 +66,7 @@ def clean_queue():
 
 @pytest.fixture
 def processes():
+    assert not celery_app.conf.task_always_eager, "tasks must go through the broker in these tests"
     started = []
     yield started
     for process in reversed(started):
