@@ -38,7 +38,7 @@ def hold_mass_deactivations(user_ids: set[str]) -> set[str]:
     held: set[str] = set()
     since = timezone.now() - WINDOW
     for connection_id, ids in by_connection.items():
-        people = User.objects.filter(connection_id=connection_id).not_deleted().count()
+        people = User.objects.not_deleted().filter(connection_id=connection_id).count()
         recent = User.objects.filter(
             connection_id=connection_id, is_active=False, deactivated_at__gte=since
         ).count()
