@@ -88,6 +88,7 @@ def main(argv: list[str]) -> int:
 
     bench = Bench(quick=args.quick, database_url=database_url, redis_url=redis_url)
     started = report.now()
+    load_before = report.load_average()
     sections: list[report.Section] = []
     mode = "quick (small sizes, short runs)" if args.quick else "full"
     print(f"# make bench: {', '.join(chosen)} ({mode}), PostgreSQL {pg_version}, Redis {redis_version}\n")
@@ -107,6 +108,8 @@ def main(argv: list[str]) -> int:
                 )
                 if not skip:
                     traceback.print_exc()
+            bench.stop_worker()
+            bench.stop_server()
             section.seconds = time.monotonic() - began
             if section.skipped:
                 print(
@@ -123,6 +126,7 @@ def main(argv: list[str]) -> int:
         if not args.keep_databases:
             bench.drop_databases()
     finished = report.now()
+    load_after = report.load_average()
 
     from bench import server
 
@@ -136,6 +140,11 @@ def main(argv: list[str]) -> int:
         ),
         ("database", f"{_redact(database_url)} (benchmark databases `{bench.base}*`, created fresh)"),
         ("broker", _redact(redis_url)),
+        (
+            "machine load",
+            f"load average {load_before} at the start, {load_after} at the end (other processes "
+            "share these cores; the benchmark's own server and workers are stopped between sections)",
+        ),
         *[("environment", n) for n in env_notes],
     ]
     text = report.render(

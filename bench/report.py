@@ -101,6 +101,16 @@ def machine(database_version: str, redis_version: str) -> list[tuple[str, str]]:
     ]
 
 
+def load_average() -> str:
+    """The 1-minute load average and how many other test runs (pytest) are going on."""
+    try:
+        one = Path("/proc/loadavg").read_text().split()[0]
+    except OSError:
+        one = "?"
+    others = _run(["pgrep", "-c", "-f", "pytest"]) or "0"
+    return f"{one} ({others} pytest processes)"
+
+
 def git_revision() -> str:
     rev = _run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"])
     dirty = _run(["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no"])
