@@ -2,12 +2,16 @@
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from .models import AuditEvent, Group, IdpConnection, Membership, ScimToken, User
+from .models.groups import GroupSource
 from .services.audit import Actor
+from .services.groups import create_group, replace_group_members, update_group
 from .services.tokens import issue_scim_token, revoke_scim_token
 from .services.users import deactivate_user, reactivate_user
 
@@ -131,12 +135,54 @@ class UserAdmin(admin.ModelAdmin):
         self.message_user(request, f"Reactivated {count} person(s).")
 
 
+class ManualGroupForm(forms.ModelForm):
+    """A group an admin owns (source manual): its name and members are edited here, through services."""
+
+    members = forms.ModelMultipleChoiceField(
+        queryset=User.objects.not_deleted(),
+        required=False,
+        widget=FilteredSelectMultiple("members", is_stacked=False),
+        help_text="Only people of the group's connection can be members.",
+    )
+
+    class Meta:
+        model = Group
+        fields = ["connection", "display_name"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["members"].initial = list(
+                User.objects.filter(memberships__group=self.instance, memberships__source=GroupSource.MANUAL)
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        connection = data.get("connection", self.instance.connection if self.instance.pk else None)
+        name = data.get("display_name", "")
+        clash = Group.objects.filter(connection=connection, display_name__iexact=name).exclude(
+            pk=self.instance.pk
+        )
+        if name and clash.exists():
+            self.add_error("display_name", "a group with this name exists in that connection")
+        strangers = [
+            u for u in data.get("members") or [] if u.connection_id != getattr(connection, "pk", None)
+        ]
+        if strangers:
+            self.add_error("members", f"{strangers[0]} belongs to another connection")
+        return data
+
+
 @admin.register(Group)
 class GroupAdmin(admin.ModelAdmin):
+    """Groups from the IdP (SCIM, the SSO groups claim) are read-only: the IdP is the source of truth.
+    Manual groups are created and edited here."""
+
     list_display = ("display_name", "connection", "source", "external_id", "updated_at")
     list_select_related = ("connection",)
     list_filter = ("source", "connection")
     search_fields = ("display_name", "external_id")
+    form = ManualGroupForm
     readonly_fields = (
         "connection",
         "source",
@@ -146,6 +192,43 @@ class GroupAdmin(admin.ModelAdmin):
         "updated_at",
         "version",
     )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return ()
+        if obj.source == GroupSource.MANUAL:
+            return ("connection", "source", "created_at", "updated_at", "version")
+        return self.readonly_fields
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return ("connection", "display_name", "members")
+        if obj.source == GroupSource.MANUAL:
+            return ("connection", "source", "display_name", "members", "created_at", "updated_at", "version")
+        return self.readonly_fields
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.source != GroupSource.MANUAL:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def save_model(self, request: HttpRequest, obj: Group, form: Any, change: bool) -> None:
+        actor = Actor.of_admin(request.user)
+        if change:
+            update_group(obj, actor=actor, changes={"display_name": form.cleaned_data["display_name"]})
+        else:
+            created = create_group(
+                connection=form.cleaned_data.get("connection"),
+                actor=actor,
+                display_name=form.cleaned_data["display_name"],
+                source=GroupSource.MANUAL,
+            )
+            obj.pk = created.pk
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        group = Group.objects.get(pk=form.instance.pk)
+        members = [u.pk for u in form.cleaned_data.get("members") or []]
+        replace_group_members(group, members, actor=Actor.of_admin(request.user), source=GroupSource.MANUAL)
 
 
 @admin.register(AuditEvent)
