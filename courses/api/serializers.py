@@ -16,6 +16,10 @@ from ..models import (
     TargetType,
 )
 
+# What the database columns hold (PositiveIntegerField and BigAutoField fit in these).
+MAX_INT = 2**31 - 1
+MAX_DAYS = 36_500
+
 
 class CourseSerializer(serializers.ModelSerializer):
     class Meta:
@@ -56,10 +60,14 @@ class RuleSerializer(serializers.Serializer):
         help_text='[{"attribute": "department", "values": ["Engineering"]}]; attributes: department, title, '
         "division, organization, cost_center, custom_attributes.<name>",
     )
-    hire_within_days = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=0)
+    hire_within_days = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=0, max_value=MAX_DAYS
+    )
     removal_policy = serializers.ChoiceField(choices=RemovalPolicy.choices, default="suspend")
     target_type = serializers.ChoiceField(choices=TargetType.choices)
-    target_id = serializers.IntegerField(help_text="Id of the course, path, role template or license pool.")
+    target_id = serializers.IntegerField(
+        min_value=1, max_value=MAX_INT, help_text="Id of the course, path, role template or license pool."
+    )
 
     def to_representation(self, instance: EntitlementRule) -> dict[str, Any]:
         return {
@@ -88,8 +96,8 @@ class RulePreviewSerializer(serializers.Serializer):
 class PoolSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     product = serializers.CharField(max_length=255)
-    seat_count = serializers.IntegerField(min_value=0)
-    grace_days = serializers.IntegerField(min_value=0, default=0)
+    seat_count = serializers.IntegerField(min_value=0, max_value=MAX_INT)
+    grace_days = serializers.IntegerField(min_value=0, max_value=MAX_DAYS, default=0)
     seats_in_use = serializers.IntegerField(read_only=True)
     utilization_percent = serializers.IntegerField(read_only=True)
 
@@ -135,7 +143,7 @@ class OverrideSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     user = serializers.UUIDField()
     target_type = serializers.ChoiceField(choices=TargetType.choices)
-    target_id = serializers.IntegerField()
+    target_id = serializers.IntegerField(min_value=1, max_value=MAX_INT)
     effect = serializers.ChoiceField(choices=OverrideEffect.choices)
     expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=255)

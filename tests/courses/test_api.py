@@ -141,6 +141,8 @@ def rule_body(**overrides):
             "no course",
         ),
         ({"removal_policy": "explode"}, "removal_policy", ""),
+        ({"target_id": 10**20, "conditions": [{"attribute": "title", "values": ["x"]}]}, "target_id", ""),
+        ({"hire_within_days": 10**12}, "hire_within_days", ""),
     ],
 )
 def test_a_bad_rule_is_refused_with_the_field_named(api, make_course, body, field, words):
@@ -198,6 +200,14 @@ def test_an_ld_admin_rule_is_the_only_way_to_the_ld_admin_role(api, team):
     assert Grant.objects.get(user=person).key == f"role:{ld_admin.pk}"
     person.refresh_from_db()
     assert not person.is_superuser
+
+
+def test_a_seat_count_too_large_for_the_database_is_a_400(api):
+    response = api.post("/api/v1/license-pools/", {"product": "Figma", "seat_count": 10**20}, format="json")
+
+    assert response.status_code == 400
+    assert "seat_count" in response.json()
+    assert not LicensePool.objects.exists()
 
 
 def test_malformed_ids_are_404_or_400_not_500(api):
