@@ -162,3 +162,36 @@ def test_a_run_without_progress_for_an_hour_alerts_once_even_after_it_is_resolve
 
     assert Alert.objects.count() == 1
     assert "no progress for over an hour" in Alert.objects.get().message
+
+
+@pytest.mark.django_db
+def test_the_nightly_reconcile_repairs_a_grant_nobody_was_told_about(eager, seated_team, connection):
+    pool, (first,) = seated_team(1)
+    newcomer = UserFactory(connection=connection)
+    MembershipFactory(group=first.memberships.get().group, user=newcomer)  # no event
+
+    result = tasks.run_job.apply(kwargs={"kind": JobKind.RECONCILE_EVERYONE})
+
+    assert result.successful()
+    assert has_seat(newcomer, pool)
+    run = JobRun.objects.get(kind=JobKind.RECONCILE_EVERYONE)
+    assert run.status == RunStatus.DONE and run.processed == User.objects.count()
+
+
+@pytest.mark.django_db
+def test_every_job_has_a_beat_schedule_an_admin_can_edit():
+    from django_celery_beat.models import PeriodicTask
+
+    schedules = {t.name: (t.task, json.loads(t.kwargs)) for t in PeriodicTask.objects.all()}
+
+    assert schedules["Drain the outbox"] == ("provisioning.drain_outbox", {})
+    assert PeriodicTask.objects.get(name="Drain the outbox").interval.every == 5
+    assert schedules["Nightly full reconcile"] == ("provisioning.run_job", {"kind": "reconcile_everyone"})
+    for kind in (
+        "inactive_access",
+        "orphaned_accounts",
+        "disabled_connection",
+        "retention_purge",
+        "unused_seats",
+    ):
+        assert ("provisioning.run_job", {"kind": kind}) in schedules.values()
