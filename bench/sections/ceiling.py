@@ -29,7 +29,8 @@ USER_BODY = (
 
 def summary(result: dict[str, Any]) -> str:
     p50, p99 = report.ms(result["p50_ms"]), report.ms(result["p99_ms"])
-    return f"{report.rate(result['rps'])} (p50 {p50}, p99 {p99}, n={result['requests']})"
+    failed = f", {result['failed']} failed: {result['statuses']}" if result["failed"] else ""
+    return f"{report.rate(result['rps'])} (p50 {p50}, p99 {p99}, n={result['requests']}{failed})"
 
 
 def check(result: dict[str, Any], what: str) -> None:
