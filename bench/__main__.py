@@ -149,7 +149,7 @@ def main(argv: list[str]) -> int:
     ]
     text = report.render(
         sections=sections,
-        machine_rows=report.machine(f"PostgreSQL {pg_version}", f"Redis {redis_version}"),
+        machine_rows=report.machine(pg_version, redis_version),
         setup_rows=setup,
         started=started,
         finished=finished,
