@@ -148,3 +148,29 @@ def test_the_pool_list_shows_seats_in_use(admin_client, team, rule_for, actor):
 )
 def test_every_admin_page_opens(admin_client, url):
     assert admin_client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "url", ["/admin/courses/entitlementrule/", "/admin/courses/grant/", "/admin/courses/licensepool/"]
+)
+def test_admin_lists_cost_the_same_queries_for_one_or_many_rows(
+    admin_client, team, make_course, rule_for, actor, url
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    group, _ = team("Engineering", members=2)
+    rule_for(make_course("first"), groups=[group])
+    rule_for(create_pool(actor=actor, product="Figma", seat_count=5), groups=[group])
+    with CaptureQueriesContext(connection) as few:
+        admin_client.get(url)
+    more, _ = team("Sales", members=6)
+    for n in range(4):
+        rule_for(make_course(f"course-{n}"), groups=[more])
+    rule_for(create_pool(actor=actor, product="Miro", seat_count=5), groups=[more])
+
+    with CaptureQueriesContext(connection) as many:
+        response = admin_client.get(url)
+
+    assert response.status_code == 200
+    assert len(many.captured_queries) == len(few.captured_queries)
