@@ -9,7 +9,17 @@ from django.db.models import QuerySet
 from lms_identity.models import User
 
 from .errors import NotEntitled
-from .models import Course, Enrollment, Grant, GrantState, LearningPath, Override, OverrideEffect, PathCourse
+from .models import (
+    Course,
+    Enrollment,
+    Grant,
+    GrantState,
+    LearningPath,
+    Override,
+    OverrideEffect,
+    PathCourse,
+    RoleTemplate,
+)
 
 TEAM_DEPTH_LIMIT = 50
 
@@ -85,6 +95,19 @@ def my_learning(user: Any) -> dict[str, Any]:
 def _progress(progress: dict[int, Enrollment], course_id: int) -> str:
     enrollment = progress.get(course_id)
     return enrollment.progress if enrollment else "not_started"
+
+
+def list_roles(user: Any) -> QuerySet[RoleTemplate]:
+    """The role templates the person holds through an active grant (rule, HR matrix or override)."""
+    held = Grant.objects.filter(user_id=user.pk, state=GrantState.ACTIVE, target_type="role").values(
+        "role_id"
+    )
+    return RoleTemplate.objects.filter(pk__in=held).order_by("name")
+
+
+def capabilities_of(user: Any) -> set[str]:
+    """What the person may do in the LMS, from their roles. Never anything Django's superuser flag gives."""
+    return {c for role in list_roles(user) for c in role.capabilities}
 
 
 def list_team(manager: Any) -> list[tuple[User, int]]:

@@ -128,12 +128,16 @@ def _check_conditions(conditions: Any) -> list[dict[str, Any]]:
                 "conditions", 'each condition must be {"attribute": ..., "values": [...]} and nothing else'
             )
         attribute, values = condition["attribute"], condition["values"]
-        if not isinstance(attribute, str) or "\x00" in attribute or not (
-            attribute in ATTRIBUTES
-            or (
-                attribute.startswith(CUSTOM_PREFIX)
-                and len(attribute) > len(CUSTOM_PREFIX)
-                and len(attribute) < 200
+        if (
+            not isinstance(attribute, str)
+            or "\x00" in attribute
+            or not (
+                attribute in ATTRIBUTES
+                or (
+                    attribute.startswith(CUSTOM_PREFIX)
+                    and len(attribute) > len(CUSTOM_PREFIX)
+                    and len(attribute) < 200
+                )
             )
         ):
             allowed = ", ".join(ATTRIBUTES)

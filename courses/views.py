@@ -9,7 +9,7 @@ from lms_identity.services.audit import Actor
 
 from .errors import InvalidInput, NotEntitled
 from .models import Course
-from .queries import check_course_access, list_team, team_progress
+from .queries import check_course_access, list_roles, list_team, team_progress
 from .queries import my_learning as learning_of
 from .services.progress import record_progress
 
@@ -19,6 +19,7 @@ def my_learning(request: HttpRequest) -> HttpResponse:
     context = learning_of(request.user)
     context["person"] = request.user
     context["has_team"] = request.user.direct_reports.exists()  # type: ignore[union-attr]
+    context["roles"] = list_roles(request.user)
     return render(request, "courses/my_learning.html", context)
 
 

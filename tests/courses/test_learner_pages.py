@@ -175,3 +175,16 @@ def test_a_loop_in_the_manager_chain_does_not_hang_the_team_page(connection):
 
     assert response.status_code == 200
     assert "Beta" in response.content.decode()
+
+
+def test_my_learning_names_the_roles_a_person_holds(team, rule_for):
+    from courses.models import RoleTemplate
+    from courses.queries import capabilities_of
+
+    group, (person,) = team("Managers", members=1)
+    rule_for(RoleTemplate.objects.get(slug="manager"), groups=[group])
+
+    page = signed_in(person).get("/learn/").content.decode()
+
+    assert "Your roles: Manager" in page
+    assert capabilities_of(person) == {"learn", "view_reports"}
