@@ -4,6 +4,7 @@ from django.db import transaction
 
 from lms_identity.models import AuditEvent, User
 from lms_identity.models.audit import ActorType
+from lms_identity.models.oidc import LoginRecord, SubjectLink
 from lms_identity.services.audit import Actor, record_event
 from provisioning.models import PurgedPerson
 
@@ -48,6 +49,9 @@ def purge_personal_data(user: User, *, actor: Actor) -> bool:
         user.manager = None
         user.set_unusable_password()
         user.save()
+        # The IdP's subject identifier and sign-in history identify the person as much as their name.
+        SubjectLink.objects.filter(user_id=user.pk).delete()
+        LoginRecord.objects.filter(user_id=user.pk).delete()
         _pseudonymise_audit(str(user.pk), pseudonym)
         PurgedPerson.objects.create(user_id=user.pk, pseudonym=pseudonym)
         record_event(actor, "user.purged", user, context={"pseudonym": pseudonym})

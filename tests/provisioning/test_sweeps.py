@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from courses.models import LicensePool
 from lms_identity.models import AuditEvent, IdpConnection, OutboxEvent, User, UserSession
+from lms_identity.models.oidc import SubjectLink
 from lms_identity.models.users import Source
 from lms_identity.services.sessions import index_session
 from lms_identity.services.users import delete_user
@@ -221,6 +222,7 @@ def test_soft_deleted_people_past_retention_are_purged_and_their_audit_kept_unde
 ):
     old = UserFactory(connection=connection, given_name="Ada", family_name="Lovelace", display_name="Ada L")
     recent = UserFactory(connection=connection)
+    SubjectLink.objects.create(connection=connection, sub="00u-ada-okta", user=old)
     delete_user(old, actor=system_actor)
     delete_user(recent, actor=system_actor)
     User.objects.filter(pk=old.pk).update(deleted_at=timezone.now() - timedelta(days=40))
@@ -237,6 +239,7 @@ def test_soft_deleted_people_past_retention_are_purged_and_their_audit_kept_unde
     assert set(trail.values_list("target_label", flat=True)) == {pseudonym}
     assert "Lovelace" not in str(list(trail.values_list("changes", flat=True)))
     assert User.objects.get(pk=recent.pk).user_name == recent.user_name
+    assert not SubjectLink.objects.filter(sub="00u-ada-okta").exists()
 
 
 @pytest.mark.django_db
