@@ -10,8 +10,8 @@ from django.db.models import QuerySet
 
 from lms_identity.models import User
 from lms_identity.services.audit import Actor
+from lms_identity.services.bulk_deactivation import deactivate_users
 from provisioning.models import JobKind, SweepSettings
-from provisioning.services.deactivation import deactivate_people
 
 from .base import Sweep
 
@@ -24,5 +24,5 @@ class DisabledConnectionSweep(Sweep):
         return User.objects.active().filter(connection__enabled=False)
 
     def act(self, people: list[User], *, actor: Actor, config: SweepSettings) -> Counter[str]:
-        done = deactivate_people(people, actor=actor, reason="their IdP connection is disabled")
+        done = deactivate_users(people, actor=actor, reason="their IdP connection is disabled")
         return Counter({"deactivated": len(done)})

@@ -11,8 +11,8 @@ from django.utils import timezone
 from lms_identity.models import User
 from lms_identity.models.users import Source
 from lms_identity.services.audit import Actor
+from lms_identity.services.bulk_deactivation import deactivate_users
 from provisioning.models import JobKind, SweepSettings
-from provisioning.services.deactivation import deactivate_people
 
 from .base import Sweep
 
@@ -31,7 +31,7 @@ class OrphanedAccountsSweep(Sweep):
         )
 
     def act(self, people: list[User], *, actor: Actor, config: SweepSettings) -> Counter[str]:
-        done = deactivate_people(
+        done = deactivate_users(
             people, actor=actor, reason=f"no IdP record and no sign-in for {config.days} days"
         )
         return Counter({"deactivated": len(done)})

@@ -207,7 +207,7 @@ def test_a_failing_sweep_is_recorded_and_raises_an_alert(eager, monkeypatch):
     def broken(*args, **kwargs):
         raise ValueError("bad data")
 
-    monkeypatch.setattr("provisioning.sweeps.orphaned_accounts.deactivate_people", broken)
+    monkeypatch.setattr("provisioning.sweeps.orphaned_accounts.deactivate_users", broken)
     with pytest.raises(ValueError):
         run_job(JobKind.ORPHANED_ACCOUNTS)
 

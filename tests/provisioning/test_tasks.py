@@ -39,7 +39,7 @@ def test_bad_input_fails_once_is_recorded_and_raises_an_alert(eager):
 def test_a_lost_database_connection_is_retried_and_the_run_resumes(eager, monkeypatch):
     person = UserFactory(connection=None, source=Source.JIT)
     User.objects.filter(pk=person.pk).update(created_at=timezone.now() - timedelta(days=365))
-    from provisioning.services.deactivation import deactivate_people
+    from lms_identity.services.bulk_deactivation import deactivate_users
 
     calls = []
 
@@ -47,9 +47,9 @@ def test_a_lost_database_connection_is_retried_and_the_run_resumes(eager, monkey
         calls.append(people)
         if len(calls) == 1:
             raise OperationalError("server closed the connection unexpectedly")
-        return deactivate_people(people, **kwargs)
+        return deactivate_users(people, **kwargs)
 
-    monkeypatch.setattr("provisioning.sweeps.orphaned_accounts.deactivate_people", flaky)
+    monkeypatch.setattr("provisioning.sweeps.orphaned_accounts.deactivate_users", flaky)
     result = tasks.run_job.apply(kwargs={"kind": JobKind.ORPHANED_ACCOUNTS})
 
     assert result.successful()

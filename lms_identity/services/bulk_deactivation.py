@@ -1,4 +1,4 @@
-"""Deactivating a chunk of people at once, for the sweeps.
+"""Deactivating many people at once (the sweeps use it).
 
 The same promise as the core's `deactivate_user`, for many people in a fixed number of statements: each
 person still active is marked inactive, every session of theirs is deleted, one `user.deactivated` audit
@@ -16,11 +16,12 @@ from django.db.models import F
 from django.utils import timezone
 
 from lms_identity.models import AuditEvent, User, UserSession
-from lms_identity.services import outbox
-from lms_identity.services.audit import Actor
+
+from . import outbox
+from .audit import Actor
 
 
-def deactivate_people(people: Sequence[User], *, actor: Actor, reason: str) -> list[User]:
+def deactivate_users(people: Sequence[User], *, actor: Actor, reason: str) -> list[User]:
     """Lock out every person given who is still active. Returns those deactivated now."""
     ids = sorted(p.pk for p in people)
     if not ids:
