@@ -53,6 +53,10 @@ def filter_path(n: int) -> str:
     return "/scim/v2/Users?" + urlencode({"filter": f'userName eq "{db.user_name(n)}"'}, quote_via=quote)
 
 
+def external_filter_path(n: int) -> str:
+    return "/scim/v2/Users?" + urlencode({"filter": f'externalId eq "ext-{n}"'}, quote_via=quote)
+
+
 def patch_members(op: str, ids: list[Any]) -> dict[str, Any]:
     return {
         "schemas": [PATCH_SCHEMA],
@@ -126,6 +130,7 @@ class Scim:
         return {
             "id": self.load([user_path(n) for n in numbers]),
             "filter": self.load([filter_path(n) for n in numbers]),
+            "external": self.load([external_filter_path(n) for n in numbers]),
         }
 
     def posts(
@@ -360,7 +365,11 @@ def report_figures(
     )
     small, large = steps[0], steps[-1]
     read_ceiling = ceiling["read_1"]["p99_ms"]
-    for key, what in (("id", "GET /Users/{id}"), ("filter", "GET /Users?filter=userName eq")):
+    for key, what in (
+        ("id", "GET /Users/{id}"),
+        ("filter", "GET /Users?filter=userName eq"),
+        ("external", "GET /Users?filter=externalId eq (Entra's match)"),
+    ):
         for size in steps:
             r = reads[size][key]
             section.add(
