@@ -93,6 +93,8 @@ class Context:
     hr: list[tuple[str, str, str, str]]  # (attribute, casefolded value, role key, origin key)
     pools: dict[str, LicensePool]
     labels: dict[str, str]
+    # Most deployments hold few overrides; without any, the per-chunk query is skipped.
+    has_overrides: bool = True
     now: datetime = field(default_factory=timezone.now)
 
     @classmethod
@@ -110,7 +112,7 @@ class Context:
             (RoleTemplate, "role", "name"),
         ):
             labels.update({f"{prefix}:{pk}": label for pk, label in model.objects.values_list("pk", name)})
-        return cls(rules, hr, pools, labels)
+        return cls(rules, hr, pools, labels, Override.objects.exists())
 
     def __post_init__(self) -> None:
         # Rules with groups are only tried for people in one of their groups; the rest for everyone.
@@ -312,9 +314,12 @@ def _reconcile_chunk(
         ):
             groups[user_id].add(group_id)
         overrides: dict[uuid.UUID, list[tuple[str, str]]] = defaultdict(list)
-        for user_id, key, effect, expires_at in Override.objects.filter(**of_chunk("user_id")).values_list(
-            "user_id", "key", "effect", "expires_at"
-        ):
+        override_rows: Iterable[tuple[Any, ...]] = ()
+        if context.has_overrides:
+            override_rows = Override.objects.filter(**of_chunk("user_id")).values_list(
+                "user_id", "key", "effect", "expires_at"
+            )
+        for user_id, key, effect, expires_at in override_rows:
             if expires_at is None or expires_at > context.now:
                 overrides[user_id].append((key, effect))
         grants: dict[uuid.UUID, dict[tuple[str, str], dict[str, Any]]] = defaultdict(dict)

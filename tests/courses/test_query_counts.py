@@ -8,10 +8,11 @@ from lms_identity.services.groups import add_group_members
 
 pytestmark = pytest.mark.django_db
 
-# Context (rules 2, HR matrix 1, pools 1, names 3) + per chunk (people, memberships, overrides, grants)
-# + the writes: one bulk insert of grants, one of audit events. The tests add 2 for the chunk's savepoint.
-FIRST_RUN = 7 + 4 + 2
-STEADY = 7 + 4
+# Context (rules 2, HR matrix 1, pools 1, names 3, whether any override exists 1) + per chunk (people,
+# memberships, grants; overrides only when some exist) + the writes: one insert of grants, one of audit
+# events. The tests add 2 for the chunk's savepoint.
+FIRST_RUN = 8 + 3 + 2
+STEADY = 8 + 3
 
 
 @pytest.fixture
