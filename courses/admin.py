@@ -31,7 +31,13 @@ from .models import (
 from .services.catalog import save_course, save_path
 from .services.overrides import remove_override, set_override, with_article
 from .services.pools import create_pool, seats_in_use, update_pool
-from .services.roles import add_hr_mapping, check_hr_mapping, remove_hr_mapping, save_role
+from .services.roles import (
+    add_hr_mapping,
+    check_explicit_only,
+    check_hr_mapping,
+    remove_hr_mapping,
+    save_role,
+)
 from .services.rules import build_rule, create_rule, delete_rule, preview_rule, update_rule
 
 TARGET_FIELD = {"course": "course", "path": "path", "role": "role", "seat": "pool"}
@@ -100,6 +106,17 @@ class RoleTemplateForm(forms.ModelForm):
     class Meta:
         model = RoleTemplate
         fields = ["slug", "name", "capabilities", "requires_explicit_rule"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("requires_explicit_rule") and self.instance.pk:
+            try:
+                check_explicit_only(
+                    RoleTemplate(pk=self.instance.pk, name=self.instance.name, requires_explicit_rule=True)
+                )
+            except InvalidInput as error:
+                _form_error(self, error)
+        return data
 
 
 @admin.register(RoleTemplate)

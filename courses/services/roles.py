@@ -25,6 +25,7 @@ def check_capabilities(capabilities: Any) -> list[str]:
 def save_role(role: RoleTemplate, *, actor: Actor) -> RoleTemplate:
     """Save a role template's name and curated capabilities. Audited."""
     role.capabilities = check_capabilities(role.capabilities)
+    check_explicit_only(role)
     with transaction.atomic():
         created = role.pk is None
         role.save()
@@ -66,6 +67,14 @@ def remove_hr_mapping(mapping: HrRoleMapping, *, actor: Actor) -> dict[str, int]
         )
         HrRoleMapping.objects.filter(pk=mapping.pk).delete()
     return _reconcile_covered(mapping, actor)
+
+
+def check_explicit_only(role: RoleTemplate) -> None:
+    """A role that needs an explicit rule cannot keep cells of the HR matrix that grant it."""
+    if role.requires_explicit_rule and role.pk and HrRoleMapping.objects.filter(role=role).exists():
+        raise InvalidInput(
+            "requires_explicit_rule", f"the HR matrix grants {role}: remove those mappings first"
+        )
 
 
 def check_hr_mapping(attribute: str, value: Any, role: RoleTemplate | None) -> None:

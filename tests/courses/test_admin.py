@@ -174,3 +174,25 @@ def test_admin_lists_cost_the_same_queries_for_one_or_many_rows(
 
     assert response.status_code == 200
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_a_role_the_hr_matrix_grants_cannot_be_made_explicit_only(admin_client, actor):
+    from courses.models import RoleTemplate
+    from courses.services.roles import add_hr_mapping
+
+    instructor = RoleTemplate.objects.get(slug="instructor")
+    add_hr_mapping(actor=actor, attribute="department", value="Teaching", role=instructor)
+
+    response = admin_client.post(
+        f"/admin/courses/roletemplate/{instructor.pk}/change/",
+        {
+            "slug": "instructor",
+            "name": "Instructor",
+            "capabilities": ["learn", "teach"],
+            "requires_explicit_rule": "on",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "the HR matrix grants Instructor" in response.content.decode()
+    assert not RoleTemplate.objects.get(pk=instructor.pk).requires_explicit_rule
