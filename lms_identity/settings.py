@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_celery_beat",
     "mozilla_django_oidc",
     "lms_identity",
@@ -188,7 +189,14 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,
 }
-SPECTACULAR_SETTINGS = {"TITLE": "LMS identity admin API", "VERSION": "1.0.0"}
+# Swagger UI served from our own static files (the sidecar package): no CDN, which this network lacks.
+SPECTACULAR_SETTINGS = {
+    "TITLE": "LMS identity admin API",
+    "VERSION": "1.0.0",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
 
 # SCIM: limits advertised in /ServiceProviderConfig.
 SCIM_MAX_RESULTS = env_int("SCIM_MAX_RESULTS", 200)
