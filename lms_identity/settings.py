@@ -79,6 +79,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -144,6 +145,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# gunicorn serves the admin's and the API docs' static files through WhiteNoise, straight from the apps'
+# folders: no collectstatic step and no separate web server needed.
+WHITENOISE_USE_FINDERS = True
 
 REDIS_URL = _env.str("REDIS_URL", default="")
 
