@@ -26,7 +26,7 @@ node:
 lint: install
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
-	.venv/bin/mypy lms_identity provisioning courses
+	SECRET_KEY=$${SECRET_KEY:-lint-only-secret} .venv/bin/mypy lms_identity provisioning courses
 
 test: install browser node lint
 	SECRET_KEY=$${SECRET_KEY:-test-only-secret} $(PY) -m pytest -q $(PYTEST_ARGS)
