@@ -31,6 +31,7 @@ def test_my_learning_lists_entitled_courses_with_progress(team, make_course, mak
     assert "Python" in page and "In progress" in page
     assert "Backend" in page and "Sql" in page
     assert "Cooking" not in page
+    assert "Not started" in page and "Notstarted" not in page
 
 
 def test_an_entitled_learner_opens_the_course_and_records_progress(team, make_course, rule_for):
