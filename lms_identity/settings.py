@@ -228,4 +228,4 @@ if not DEBUG:
 
 # userName is unique case-insensitively (a functional unique constraint on Lower(user_name)), which
 # Django's check for a plain unique=True on USERNAME_FIELD does not see.
-SILENCED_SYSTEM_CHECKS = ["auth.E003"]
+SILENCED_SYSTEM_CHECKS = ["auth.E003", "auth.W004"]
