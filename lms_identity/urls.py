@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 urlpatterns = [
+    path("", include("provisioning.urls")),  # the admin dashboard, before the admin's catch-all
     path("admin/", admin.site.urls),
     path("scim/v2/", include("provisioning.scim.urls")),
     path("", include("lms_identity.sso.urls")),
