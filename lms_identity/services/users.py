@@ -267,6 +267,7 @@ def _adopt(
     user: User, *, connection: IdpConnection | None, actor: Actor, attrs: dict[str, Any], source: str
 ) -> User:
     before = {"connection": user.connection_id, "source": user.source}
+    was_active = user.is_active
     user.connection = connection
     user.source = source
     diff = {k: (getattr(user, k), v) for k, v in attrs.items() if getattr(user, k) != v}
@@ -281,6 +282,10 @@ def _adopt(
             diff["is_active"] = (False, True)
         user.is_active = True
         user.deactivated_at = None
+    elif was_active:
+        # Adopted as a leaver (active false on create): the same lock-out as deactivate_user, with
+        # deactivated_at, sessions ended, its audit event and the outbox event the sweeps listen to.
+        _set_active(user, False, actor=actor)
     user.version += 1
     _save_unique(user)
     record_event(

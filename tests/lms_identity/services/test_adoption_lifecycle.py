@@ -1,0 +1,48 @@
+import pytest
+from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.sessions.models import Session
+
+from lms_identity.models import AuditEvent, OutboxEvent
+from lms_identity.services.sessions import index_session
+from lms_identity.services.users import create_user
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _session_for(user):
+    store = SessionStore()
+    store["_auth_user_id"] = str(user.pk)
+    store.create()
+    index_session(user, store.session_key)
+    return store.session_key
+
+
+def test_adopting_a_person_as_inactive_locks_them_out_like_a_deactivation(connection, system_actor):
+    manual = UserFactory(connection=None, user_name="ana@example.com", is_active=True)
+    key = _session_for(manual)
+
+    user, adopted = create_user(
+        connection=connection,
+        actor=system_actor,
+        attrs={"user_name": "ana@example.com", "is_active": False},
+    )
+
+    user.refresh_from_db()
+    assert adopted is True
+    assert user.is_active is False
+    assert user.deactivated_at is not None
+    assert not Session.objects.filter(session_key=key).exists()
+    assert AuditEvent.objects.filter(action="user.deactivated", target_id=str(user.pk)).count() == 1
+    assert OutboxEvent.objects.filter(kind="user.deactivated").count() == 1
+
+
+def test_adopting_a_person_as_active_writes_no_deactivation(connection, system_actor):
+    UserFactory(connection=None, user_name="ben@example.com", is_active=True)
+
+    user, _ = create_user(connection=connection, actor=system_actor, attrs={"user_name": "ben@example.com"})
+
+    user.refresh_from_db()
+    assert user.is_active is True and user.deactivated_at is None
+    assert not AuditEvent.objects.filter(action="user.deactivated").exists()
+    assert not OutboxEvent.objects.filter(kind="user.deactivated").exists()
