@@ -60,6 +60,11 @@ def update_pool(pool: LicensePool, *, actor: Actor, changes: dict[str, Any]) -> 
         pool = LicensePool.objects.select_for_update().get(pk=pool.pk)
         merged = {f: changes.get(f, getattr(pool, f)) for f in POOL_FIELDS}
         _check_fields(merged["product"], merged["seat_count"], merged["grace_days"])
+        if (
+            "product" in changes
+            and LicensePool.objects.filter(product__iexact=merged["product"]).exclude(pk=pool.pk).exists()
+        ):
+            raise InvalidInput("product", f"a license pool for {merged['product']!r} exists")
         used = seats_in_use([pool.pk]).get(pool.pk, 0)
         if merged["seat_count"] < used:
             raise InvalidInput("seat_count", f"{used} seats are in use; the seat count cannot go below that")

@@ -217,3 +217,14 @@ def test_malformed_ids_are_404_or_400_not_500(api):
     assert api.get("/api/v1/rules/abc/").status_code == 404
     assert api.get("/api/v1/people/not-a-uuid/grants/").status_code == 404
     assert api.get("/api/v1/overrides/?user=zzz").status_code == 400
+
+
+def test_renaming_a_pool_to_another_pools_product_is_a_400_and_changes_nothing(api):
+    api.post("/api/v1/license-pools/", {"product": "Figma", "seat_count": 4}, format="json")
+    miro = api.post("/api/v1/license-pools/", {"product": "Miro", "seat_count": 4}, format="json").json()
+
+    response = api.patch(f"/api/v1/license-pools/{miro['id']}/", {"product": "Figma"}, format="json")
+
+    assert response.status_code == 400
+    assert "product" in str(response.json())
+    assert LicensePool.objects.get(pk=miro["id"]).product == "Miro"
