@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from lms_identity.errors import InvalidValue, UniquenessConflict, VersionMismatch
 from lms_identity.models import AuditEvent, Group, IdpConnection, Membership, User
@@ -151,8 +152,11 @@ def list_member_ids(group: Group, *, source: str | None = GroupSource.SCIM) -> l
 def _record_membership(group: Group, actor: Actor, action: str, user_ids: list[str]) -> None:
     if not user_ids:
         return
-    Group.objects.filter(pk=group.pk).update(version=group.version + 1)
+    # The ETag and meta.lastModified move together: an IdP comparing lastModified sees the change too.
+    now = timezone.now()
+    Group.objects.filter(pk=group.pk).update(version=group.version + 1, updated_at=now)
     group.version += 1
+    group.updated_at = now
     AuditEvent.objects.bulk_create(
         [
             AuditEvent(
