@@ -190,7 +190,9 @@ class SsoCallbackView(OIDCAuthenticationCallbackView):
             request.session.modified = True
             request.session.save()
         if request.GET.get("error"):
-            if request.user.is_authenticated:
+            # A failed sign-in this browser started ends the old session (as mozilla-django-oidc does);
+            # a link with someone else's or no state must not sign the learner out (logout CSRF).
+            if entry is not None and request.user.is_authenticated:
                 auth.logout(request)
             code = request.GET.get("error", "")[:64]
             description = request.GET.get("error_description", "")[:200]

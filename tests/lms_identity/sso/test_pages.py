@@ -216,3 +216,14 @@ def test_stale_metadata_is_used_while_the_idp_discovery_is_down(client, fake_idp
     response = client.get("/sso/acme/login/")
 
     assert response.status_code == 302 and response["Location"].startswith(fake_idp.issuer + "/authorize")
+
+
+def test_a_crafted_idp_error_link_without_our_state_does_not_sign_the_learner_out(
+    client, fake_idp, fake_connection
+):
+    callback(client, fake_idp)
+
+    response = client.get("/sso/acme/callback/", {"error": "access_denied", "state": "forged"})
+
+    assert response.status_code == 403
+    assert client.get("/learn/").status_code == 200
