@@ -273,7 +273,9 @@ def _adopt(
     diff = {k: (getattr(user, k), v) for k, v in attrs.items() if getattr(user, k) != v}
     for field, (_, value) in diff.items():
         setattr(user, field, value)
-    if attrs.get("is_active", True) and user.deleted_at is not None:
+    if user.deleted_at is not None:
+        # A create says the person exists again, active or not: left soft-deleted, the POST that
+        # restored them would answer 404 and roll back (Entra creates disabled accounts active false).
         user.deleted_at = None
     if attrs.get("is_active", True):
         # A create says the person should exist and be active (RFC 7643 §4.1.1 active defaults true):
