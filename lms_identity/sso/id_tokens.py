@@ -54,6 +54,9 @@ def verify_id_token(
         raise LoginRefused("token_invalid", f"the ID token is invalid ({type(exc).__name__})") from None
     _check_azp(config, claims)
     now = time.time()
+    # PyJWT accepts any iat int() can read ("1700000000"); RFC 7519 2 says a JSON number.
+    if not isinstance(claims["iat"], int | float) or isinstance(claims["iat"], bool):
+        raise LoginRefused("token_invalid", "the ID token's iat is not a number")
     if claims["iat"] < now - MAX_TOKEN_AGE_SECONDS - LEEWAY_SECONDS:
         raise LoginRefused("token_invalid", "the ID token was issued too long ago (iat)")
     # Step 11: the nonce we sent, bound to this browser's state entry.

@@ -288,3 +288,9 @@ def test_an_expired_state_is_refused_before_any_token_request(client, fake_idp, 
 
     assert_refused(response, "state_mismatch", "expired")
     assert fake_idp.token_requests == []
+
+
+def test_an_iat_sent_as_a_string_is_refused_with_a_page_not_a_500(client, fake_idp, fake_connection):
+    response = callback(client, fake_idp, iat=str(int(time.time())))
+
+    assert_refused(response, "token_invalid", "iat")
