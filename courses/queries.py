@@ -4,7 +4,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from lms_identity.models import User
 
@@ -34,8 +35,21 @@ def entitled_course_ids(user: Any) -> set[int]:
         else:
             path_ids.add(path_id)
     if path_ids:
-        course_ids |= set(PathCourse.objects.filter(path_id__in=path_ids).values_list("course_id", flat=True))
+        via_paths = set(PathCourse.objects.filter(path_id__in=path_ids).values_list("course_id", flat=True))
+        course_ids |= via_paths - _denied_course_ids(user, via_paths - course_ids)
     return course_ids
+
+
+def _denied_course_ids(user: Any, course_ids: set[int]) -> set[int]:
+    """Of these courses, those an administrator denied this person. The reconciler suspends a denied
+    course's own grant; a granted path that holds the course must not reopen it."""
+    if not course_ids:
+        return set()
+    keys = [f"course:{pk}" for pk in course_ids]
+    rows = Override.objects.filter(user_id=user.pk, key__in=keys, effect=OverrideEffect.DENY).filter(
+        Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
+    )
+    return {int(key.split(":", 1)[1]) for key in rows.values_list("key", flat=True)}
 
 
 def check_course_access(user: Any, course: Course) -> None:

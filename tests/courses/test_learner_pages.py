@@ -99,6 +99,20 @@ def test_a_denied_learner_is_told_an_administrator_blocked_it(team, make_course,
     assert "An administrator has blocked your access" in response.content.decode()
 
 
+def test_a_course_denied_to_a_learner_stays_closed_when_a_granted_path_holds_it(
+    team, make_course, make_path, rule_for, actor
+):
+    group, (person,) = team("Engineering", members=1)
+    course = make_course("python")
+    rule_for(make_path("backend", [course]), groups=[group])
+    set_override(person, actor=actor, target_type="course", target=course, effect="deny")
+
+    response = signed_in(person).get("/learn/courses/python/")
+
+    assert response.status_code == 403
+    assert "An administrator has blocked your access" in response.content.decode()
+
+
 def test_a_suspended_learner_is_told_why(team, make_course, rule_for, actor):
     from courses.reconcile import reconcile_people
     from lms_identity.services.groups import remove_group_members
