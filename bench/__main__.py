@@ -65,8 +65,12 @@ def main(argv: list[str]) -> int:
     os.environ.setdefault("SECRET_KEY", "bench-only-secret")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
 
+    import warnings
+
     import django
 
+    # WhiteNoise warns that collectstatic has not run: the benchmark serves no static files.
+    warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
     django.setup()
 
     import redis
