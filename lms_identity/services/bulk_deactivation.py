@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from django.contrib.sessions.models import Session
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from lms_identity.models import AuditEvent, User, UserSession
@@ -21,13 +21,19 @@ from . import outbox
 from .audit import Actor
 
 
-def deactivate_users(people: Sequence[User], *, actor: Actor, reason: str) -> list[User]:
-    """Lock out every person given who is still active. Returns those deactivated now."""
+def deactivate_users(
+    people: Sequence[User], *, actor: Actor, reason: str, still_matching: QuerySet[User] | None = None
+) -> list[User]:
+    """Lock out every person given who is still active and, when `still_matching` is given, still in it
+    once their row is locked (a person who signed in since the sweep chose them is left alone). Returns
+    those deactivated now."""
     ids = sorted(p.pk for p in people)
     if not ids:
         return []
     with transaction.atomic():
-        active = list(User.objects.select_for_update().filter(pk__in=ids, is_active=True).order_by("pk"))
+        scope = still_matching if still_matching is not None else User.objects.all()
+        locked = scope.select_for_update(of=("self",)).filter(pk__in=ids, is_active=True).order_by("pk")
+        active = list(locked)
         if not active:
             return []
         now = timezone.now()

@@ -24,5 +24,10 @@ class DisabledConnectionSweep(Sweep):
         return User.objects.active().filter(connection__enabled=False)
 
     def act(self, people: list[User], *, actor: Actor, config: SweepSettings) -> Counter[str]:
-        done = deactivate_users(people, actor=actor, reason="their IdP connection is disabled")
+        done = deactivate_users(
+            people,
+            actor=actor,
+            reason="their IdP connection is disabled",
+            still_matching=self.candidates(config, {}),
+        )
         return Counter({"deactivated": len(done)})

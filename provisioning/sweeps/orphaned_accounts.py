@@ -32,6 +32,9 @@ class OrphanedAccountsSweep(Sweep):
 
     def act(self, people: list[User], *, actor: Actor, config: SweepSettings) -> Counter[str]:
         done = deactivate_users(
-            people, actor=actor, reason=f"no IdP record and no sign-in for {config.days} days"
+            people,
+            actor=actor,
+            reason=f"no IdP record and no sign-in for {config.days} days",
+            still_matching=self.candidates(config, {}),
         )
         return Counter({"deactivated": len(done)})

@@ -13,8 +13,9 @@ from lms_identity.models.users import Source
 from lms_identity.services.sessions import index_session
 from lms_identity.services.users import delete_user
 from provisioning.models import Alert, JobKind, JobRun, PurgedPerson, RunStatus, SweepSettings
-from provisioning.services.job_runs import run_job
+from provisioning.services.job_runs import get_sweep_settings, run_job
 from provisioning.services.locks import DatabaseLease
+from provisioning.sweeps.registry import get_sweep
 from tests.factories import UserFactory
 
 from .conftest import has_seat
@@ -59,6 +60,21 @@ def test_orphaned_accounts_are_deactivated_and_backed_or_recent_ones_are_left_al
         assert not User.objects.get(pk=person.pk).is_active
     for person in (backed, recent, staff):
         assert User.objects.get(pk=person.pk).is_active
+
+
+@pytest.mark.django_db
+def test_a_person_who_signs_in_after_the_sweep_chose_them_is_left_alone(system_actor):
+    sweep = get_sweep(JobKind.ORPHANED_ACCOUNTS)
+    config = get_sweep_settings(JobKind.ORPHANED_ACCOUNTS)
+    returning, gone = orphan(), orphan()
+    chosen = list(sweep.candidates(config, {}))
+    User.objects.filter(pk=returning.pk).update(last_login=timezone.now())
+
+    counts = sweep.act(chosen, actor=system_actor, config=config)
+
+    assert counts["deactivated"] == 1
+    assert User.objects.get(pk=returning.pk).is_active is True
+    assert User.objects.get(pk=gone.pk).is_active is False
 
 
 @pytest.mark.django_db
