@@ -57,10 +57,18 @@ def reconcile_people(user_ids: list[str], leavers: dict[str, list[Any]] | None =
     return summary
 
 
-@shared_task(name="provisioning.recompute_rule", soft_time_limit=3000, time_limit=3300, **RETRY)
-def recompute_rule(rule_id: int) -> dict[str, Any]:
-    """Recompute everyone a rule affects (a recorded, resumable walk)."""
+RULE_BUSY_RETRY_SECONDS = 30
+RULE_BUSY_MAX_RETRIES = 120
+
+
+@shared_task(name="provisioning.recompute_rule", bind=True, soft_time_limit=3000, time_limit=3300, **RETRY)
+def recompute_rule(self: Task, rule_id: int) -> dict[str, Any]:
+    """Recompute everyone a rule affects (a recorded, resumable walk). While a walk of the same rule is
+    under way, try again later rather than drop the request: that walk chose its people before this
+    change of the rule, so people only the change affects would otherwise wait for the nightly run."""
     run = job_runs.run_job(JobKind.RECOMPUTE_RULE, trigger=Trigger.EVENT, params={"rule_id": rule_id})
+    if run is None and not self.request.is_eager:
+        raise self.retry(countdown=RULE_BUSY_RETRY_SECONDS, max_retries=RULE_BUSY_MAX_RETRIES)
     return _summary(run)
 
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
+from celery.exceptions import Retry
 from django.db import OperationalError
 from django.utils import timezone
 
@@ -16,6 +17,7 @@ from lms_identity.services import outbox
 from provisioning import tasks
 from provisioning.models import Alert, JobKind, JobRun, RunStatus
 from provisioning.services.alerts import check_alerts, raise_alert
+from provisioning.services.locks import DatabaseLease
 from provisioning.services.outbox_dispatch import drain_outbox
 from tests.factories import MembershipFactory, UserFactory
 
@@ -73,6 +75,23 @@ def test_a_rule_change_event_recomputes_everyone_the_rule_affects(eager, seated_
     assert has_seat(newcomer, pool)
     run = JobRun.objects.get(kind=JobKind.RECOMPUTE_RULE)
     assert run.status == RunStatus.DONE and run.params == {"rule_id": rule_id}
+
+
+@pytest.mark.django_db
+def test_a_rule_change_arriving_while_that_rule_is_being_recomputed_is_tried_again_later(
+    seated_team, settings
+):
+    seated_team(1)
+    rule_id = EntitlementRule.objects.get().pk
+    settings.REDIS_URL = ""  # the database lease stands in for the Redis lock
+    other_worker = DatabaseLease(f"job:{JobKind.RECOMPUTE_RULE}:{rule_id}", 60)
+    assert other_worker.acquire()
+
+    with pytest.raises(Retry):
+        tasks.recompute_rule(rule_id)
+
+    other_worker.release()
+    assert tasks.recompute_rule(rule_id)["status"] == RunStatus.DONE
 
 
 @pytest.mark.django_db
