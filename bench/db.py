@@ -87,9 +87,11 @@ def current_name() -> str:
 
 
 def analyze(*tables: str) -> None:
+    """VACUUM ANALYZE, as autovacuum does to a settled table: statistics, and the visibility map that
+    lets counts be answered from an index alone."""
     with connection.cursor() as cursor:
         for table in tables:
-            cursor.execute(f'ANALYZE "{table}"')
+            cursor.execute(f'VACUUM ANALYZE "{table}"')
 
 
 def user_id(n: int) -> uuid.UUID:
