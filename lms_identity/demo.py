@@ -3,6 +3,7 @@
 from django.db import transaction
 
 from lms_identity.models import Group, IdpConnection, User
+from lms_identity.models.users import user_name_is
 from lms_identity.services.audit import Actor
 from lms_identity.services.groups import add_group_members, create_group
 from lms_identity.services.users import create_user
@@ -34,7 +35,7 @@ def seed_identities() -> IdpConnection:
         )
         people = {}
         for user_name, given, family, department, title, _ in DEMO_PEOPLE:
-            user = User.objects.filter(user_name__iexact=user_name).first()
+            user = User.objects.filter(user_name_is(user_name)).first()
             if user is None:
                 user, _ = create_user(
                     connection=connection,

@@ -2,8 +2,9 @@ import uuid
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
 from django.db.models.functions import Lower
+from django.db.models.lookups import Exact
 
 from .connections import IdpConnection
 
@@ -12,6 +13,17 @@ class Source(models.TextChoices):
     SCIM = "scim", "SCIM"
     JIT = "jit", "Just-in-time (SSO)"
     MANUAL = "manual", "Manual"
+
+
+def user_name_is(value: str) -> Q:
+    """userName equals value, ignoring case: lower() on both sides, so the lookup uses the unique index on
+    Lower(user_name) (Django's iexact compiles to UPPER() on PostgreSQL and scans the table)."""
+    return Q(Exact(Lower("user_name"), Lower(Value(value))))
+
+
+def email_is(value: str) -> Q:
+    """The work email equals value, ignoring case; uses the partial unique index on Lower(email)."""
+    return Q(Exact(Lower("email"), Lower(Value(value)))) & ~Q(email="")
 
 
 class UserQuerySet(models.QuerySet["User"]):
@@ -33,7 +45,7 @@ class UserManager(BaseUserManager["User"]):
         return self.get_queryset().not_deleted()
 
     def get_by_natural_key(self, username: str | None) -> "User":
-        return self.get(user_name__iexact=username)
+        return self.get(user_name_is(username or ""))
 
     def create_superuser(self, user_name: str, email: str = "", password: str | None = None) -> "User":
         # Only `createsuperuser` reaches this: the owner-level account is never provisioned by an IdP.

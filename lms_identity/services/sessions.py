@@ -9,9 +9,13 @@ def index_session(
     user: User, session_key: str, *, connection_id: int | None = None, mfa: bool = False
 ) -> None:
     """Remember that this session belongs to this person. Idempotent per session key."""
-    UserSession.objects.update_or_create(
-        session_key=session_key,
-        defaults={"user": user, "connection_id": connection_id, "mfa_evidenced": mfa},
+    # One upsert statement (INSERT ... ON CONFLICT), not update_or_create's lock, savepoint and insert:
+    # this runs on every sign-in.
+    UserSession.objects.bulk_create(
+        [UserSession(session_key=session_key, user=user, connection_id=connection_id, mfa_evidenced=mfa)],
+        update_conflicts=True,
+        unique_fields=["session_key"],
+        update_fields=["user", "connection", "mfa_evidenced"],
     )
 
 

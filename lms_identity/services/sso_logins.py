@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from lms_identity.errors import IdentityError, InvalidValue, UniquenessConflict
@@ -30,7 +29,7 @@ from lms_identity.models import (
 )
 from lms_identity.models.groups import GroupSource
 from lms_identity.models.oidc import JitPolicy, UserJoin
-from lms_identity.models.users import Source
+from lms_identity.models.users import Source, email_is, user_name_is
 from lms_identity.services.audit import Actor, record_event
 from lms_identity.services.groups import add_group_members, remove_group_members
 from lms_identity.services.users import create_user, update_user
@@ -68,14 +67,21 @@ def find_person(config: OidcConfig, claims: dict[str, Any]) -> User | None:
         return link.user
     in_connection = User.objects.filter(connection_id=config.connection_id)
     if config.user_join == UserJoin.SUB:
-        return in_connection.filter(external_id=claims["sub"]).first()
+        return _unique(in_connection.filter(external_id=claims["sub"]))
     if config.user_join == UserJoin.OID:
         oid = claims.get("oid")
-        return in_connection.filter(external_id=oid).first() if isinstance(oid, str) and oid else None
+        return _unique(in_connection.filter(external_id=oid)) if isinstance(oid, str) and oid else None
     email = claims.get("email")
     if isinstance(email, str) and email and claims.get("email_verified") is True:
-        return in_connection.filter(email__iexact=email).first()
+        return _unique(in_connection.filter(email_is(email)))
     return None
+
+
+def _unique(people: Any) -> User | None:
+    """The one person a lookup on a unique key finds. Not .first(): its ORDER BY pk LIMIT 1 lets
+    PostgreSQL walk the primary key through the whole table when nobody matches (a new subject)."""
+    found = list(people)
+    return found[0] if found else None
 
 
 def sign_in_person(config: OidcConfig, user: User, claims: dict[str, Any], evidence: Evidence) -> User:
@@ -104,11 +110,12 @@ def create_person(config: OidcConfig, claims: dict[str, Any], evidence: Evidence
     check_jit_allowed(config, claims)
     attrs = _mapped_attributes(config, claims)
     user_name = attrs.get("email") or f"{claims['sub']}@{connection.slug}.sso"
-    taken = Q(user_name__iexact=user_name)
+    taken = user_name_is(user_name)
     if attrs.get("email"):
-        taken |= Q(email__iexact=attrs["email"])
+        taken |= email_is(attrs["email"])
     with transaction.atomic():
-        if User.objects.filter(taken).exists():
+        # No LIMIT (exists() adds one): with it PostgreSQL scans the table instead of the Lower() indexes.
+        if list(User.objects.filter(taken).values_list("pk", flat=True)):
             raise SignInRefused("account_conflict", "an account with this email already exists")
         try:
             user, _ = create_user(

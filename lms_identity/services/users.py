@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from lms_identity.errors import InvalidValue, UniquenessConflict, VersionMismatch
 from lms_identity.models import IdpConnection, Membership, User
-from lms_identity.models.users import Source
+from lms_identity.models.users import Source, email_is, user_name_is
 
 from . import outbox
 from .audit import Actor, record_event
@@ -244,10 +244,12 @@ def _find_adoptable(connection: IdpConnection | None, attrs: dict[str, Any]) -> 
     """The person a create should land on instead of a duplicate, or None when there is none.
 
     Raises UniquenessConflict when the userName or email belongs to a person this caller may not take."""
-    match = Q(user_name__iexact=attrs["user_name"])
+    match = user_name_is(attrs["user_name"])
     if attrs.get("email"):
-        match |= Q(email__iexact=attrs["email"])
-    candidates = list(User.objects.select_for_update().filter(match).order_by("pk")[:2])
+        match |= email_is(attrs["email"])
+    # At most two rows (both keys are unique). No LIMIT: with ORDER BY pk LIMIT the planner walks the
+    # primary key and filters the whole table instead of using the two Lower() indexes.
+    candidates = list(User.objects.select_for_update().filter(match).order_by("pk"))
     for candidate in candidates:
         unowned = candidate.connection_id is None and not candidate.is_superuser
         own_jit = (
@@ -330,12 +332,13 @@ def _clashing_field(user: User, exc: IntegrityError) -> str:
 
 def _resolve_manager(user: User, ref: str) -> User | None:
     scope = User.objects.filter(connection_id=user.connection_id, deleted_at__isnull=True)
-    match = Q(external_id=ref) | Q(user_name__iexact=ref)
+    match = Q(external_id=ref) | user_name_is(ref)
     try:
         match |= Q(pk=uuid.UUID(ref))
     except ValueError:
         pass
-    return scope.filter(match).exclude(pk=user.pk).order_by("pk").first()
+    found = sorted(scope.filter(match).exclude(pk=user.pk), key=lambda candidate: candidate.pk)
+    return found[0] if found else None
 
 
 def _set_manager(user: User, ref: str | None, *, actor: Actor, save: bool = True) -> bool:
