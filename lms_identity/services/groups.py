@@ -9,7 +9,6 @@ from django.utils import timezone
 
 from lms_identity.errors import InvalidValue, UniquenessConflict, VersionMismatch
 from lms_identity.models import AuditEvent, Group, IdpConnection, Membership, User
-from lms_identity.models.audit import ActorType
 from lms_identity.models.groups import GroupSource
 
 from . import outbox
@@ -166,7 +165,7 @@ def _record_membership(group: Group, actor: Actor, action: str, user_ids: list[s
                 action=action,
                 target_type="user",
                 target_id=uid,
-                connection_id=group.connection_id if actor.type != ActorType.ADMIN else actor.connection_id,
+                connection_id=group.connection_id,
                 context={"group_id": str(group.pk), "group": group.display_name},
             )
             for uid in user_ids
