@@ -124,9 +124,17 @@ class User(AbstractBaseUser, PermissionsMixin):
             models.Index(fields=["connection", "id"], name="user_connection_id_idx"),
             models.Index(fields=["connection", "external_id"], name="user_connection_extid_idx"),
             models.Index(fields=["connection", "pending_manager_ref"], name="user_pending_manager_idx"),
-            # The unfiltered SCIM list counts a connection's live people: with this narrow partial index
-            # PostgreSQL answers the count from the index alone (a third of a table scan at 1M people).
-            models.Index(fields=["connection"], condition=Q(deleted_at__isnull=True), name="user_live_idx"),
+            # The unfiltered SCIM list pages through and counts a connection's live people in id order:
+            # with this partial index PostgreSQL does both from the index alone (no table rows read).
+            models.Index(
+                fields=["connection", "id"], condition=Q(deleted_at__isnull=True), name="user_live_idx"
+            ),
+            # The inactive-access sweep walks leavers in id order: this index holds only them.
+            models.Index(
+                fields=["id"],
+                condition=Q(is_active=False) | Q(deleted_at__isnull=False),
+                name="user_gone_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -7,18 +7,17 @@ that locks the people in primary-key order. People already inactive are skipped,
 A sweep over a million people deactivating 1 % of them spends its time here, hence the bulk form.
 """
 
-from collections import Counter
 from collections.abc import Sequence
 
-from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
-from lms_identity.models import AuditEvent, User, UserSession
+from lms_identity.models import User
 
 from . import outbox
-from .audit import Actor
+from .audit import Actor, record_events
+from .sessions import end_sessions_of
 
 
 def deactivate_users(
@@ -41,24 +40,13 @@ def deactivate_users(
         User.objects.filter(pk__in=active_ids).update(
             is_active=False, deactivated_at=now, version=F("version") + 1, updated_at=now
         )
-        sessions = UserSession.objects.filter(user_id__in=active_ids)
-        per_person = Counter(sessions.values_list("user_id", flat=True))
-        Session.objects.filter(session_key__in=sessions.values("session_key")).delete()
-        sessions.delete()
-        AuditEvent.objects.bulk_create(
-            AuditEvent(
-                actor_type=actor.type,
-                actor_id=actor.id,
-                actor_label=actor.label[:255],
-                action="user.deactivated",
-                target_type="user",
-                target_id=str(user.pk),
-                target_label=str(user)[:255],
-                connection_id=actor.connection_id,
-                changes={"is_active": [True, False]},
-                context={"sessions_ended": per_person.get(user.pk, 0), "reason": reason},
-            )
-            for user in active
+        per_person = end_sessions_of(active_ids)
+        record_events(
+            actor,
+            "user.deactivated",
+            active,
+            changes={"is_active": (True, False)},
+            context_for=lambda user: {"sessions_ended": per_person.get(user.pk, 0), "reason": reason},
         )
         outbox.emit(
             outbox.USER_DEACTIVATED,

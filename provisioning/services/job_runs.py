@@ -184,7 +184,8 @@ def _walk(
         if on_progress:
             on_progress(run)
         if run.processed >= config.max_actions_per_run or time.monotonic() > deadline:
-            counts["more_remain"] = 1
+            if candidates.filter(pk__gt=run.cursor).exists():
+                counts["more_remain"] = 1
             break
     _finish(run, RunStatus.DONE, counts=dict(counts))
 

@@ -9,8 +9,8 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from lms_identity.models import User, UserSession
-from lms_identity.services.audit import Actor, record_event
-from lms_identity.services.sessions import end_user_sessions
+from lms_identity.services.audit import Actor, record_events
+from lms_identity.services.sessions import end_sessions_of
 from provisioning.models import JobKind, SweepSettings
 
 from .base import Sweep
@@ -33,11 +33,14 @@ class InactiveAccessSweep(Sweep):
         from courses.reconcile import reconcile_people
 
         counts: Counter[str] = Counter()
-        for user in people:
-            ended = end_user_sessions(user)
-            if ended:
-                record_event(actor, "user.sessions_swept", user, context={"sessions_ended": ended})
-                counts["sessions_ended"] += ended
+        ended = end_sessions_of(u.pk for u in people)
+        record_events(
+            actor,
+            "user.sessions_swept",
+            [u for u in people if ended[u.pk]],
+            context_for=lambda user: {"sessions_ended": ended[user.pk]},
+        )
+        counts["sessions_ended"] += sum(ended.values())
         summary = reconcile_people([u.pk for u in people], actor=actor)
         counts.update({f"grants_{k}": v for k, v in summary.items() if v and k != "people"})
         counts["people"] += len(people)

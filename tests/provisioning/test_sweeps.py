@@ -126,6 +126,8 @@ def test_inactive_people_lose_leftover_sessions_and_seats(eager, seated_team):
 
     assert run.counts["people"] == 1
     assert not UserSession.objects.filter(session_key=key).exists()
+    swept = AuditEvent.objects.get(action="user.sessions_swept")
+    assert (swept.target_id, swept.context["sessions_ended"]) == (str(leaver.pk), 1)
     assert not has_seat(leaver, pool)
     assert has_seat(stayer, pool)
     assert UserSession.objects.filter(session_key=stayer_key).exists()
@@ -297,3 +299,15 @@ def test_a_sweep_chunk_takes_a_fixed_number_of_queries_and_emits_one_event(
     reasons = AuditEvent.objects.filter(action="user.deactivated").values_list("context", flat=True)
     assert {r["reason"] for r in reasons} == {"no IdP record and no sign-in for 90 days"}
     assert sum(r["sessions_ended"] for r in reasons) == 10
+
+
+@pytest.mark.django_db
+def test_a_run_that_ends_at_its_bound_with_nobody_left_does_not_say_more_remain(eager):
+    SweepSettings.objects.create(kind=JobKind.ORPHANED_ACCOUNTS, chunk_size=2, max_actions_per_run=4)
+    for _ in range(4):
+        orphan()
+
+    run = run_job(JobKind.ORPHANED_ACCOUNTS)
+
+    assert run.counts["deactivated"] == 4
+    assert "more_remain" not in run.counts

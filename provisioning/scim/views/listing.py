@@ -34,6 +34,18 @@ def _integer(name: str, value: Any, default: int) -> int:
         raise ScimError(400, f"{name} must be an integer", "invalidValue") from None
 
 
+def page_of(queryset: QuerySet[Any], offset: int, count: int) -> list[Model]:
+    """`count` rows of the ordered queryset from `offset`. Past the first page the ids are found first
+    and the rows fetched by id: the skipped rows are then read from an index (user_live_idx), not the
+    table, so a page deep in a million people costs tens of milliseconds rather than seconds."""
+    if count <= 0:
+        return []
+    if offset == 0:
+        return list(queryset[:count])
+    ids = queryset.values("pk")[offset : offset + count]
+    return list(queryset.filter(pk__in=ids))
+
+
 def list_response(
     queryset: QuerySet[Any],
     *,
@@ -50,7 +62,7 @@ def list_response(
     # sortBy is ignored: sorting is not advertised (sort.supported is false) and the order stays by id.
     start, count = page_bounds(params.get("startIndex"), params.get("count"))
     queryset = queryset.order_by("pk")
-    page: list[Model] = list(queryset[start - 1 : start - 1 + count]) if count else []
+    page = page_of(queryset, start - 1, count)
     if 0 < len(page) < count or (count and not page and start == 1):
         # A short page is the last one: the total follows without counting (the common
         # `filter=userName eq` lookup then costs one query).

@@ -9,7 +9,7 @@ from ..filters import GROUP_FIELDS, USER_FIELDS, filter_to_q
 from ..schemas import LIST_SCHEMA, SEARCH_SCHEMA
 from .base import json_response
 from .groups import GroupViewMixin
-from .listing import page_bounds
+from .listing import page_bounds, page_of
 from .users import UserViewMixin, wants_manager_name
 
 
@@ -27,10 +27,9 @@ class RootSearchView(UserViewMixin, GroupViewMixin):  # type: ignore[misc]  # re
         users, groups = users.order_by("pk"), groups.order_by("pk")
         user_total, group_total = users.count(), groups.count()
         offset = start - 1
-        page_users = list(users[offset : offset + count]) if count and offset < user_total else []
+        page_users = page_of(users, offset, count) if offset < user_total else []
         remaining = count - len(page_users)
-        group_offset = max(0, offset - user_total)
-        page_groups = list(groups[group_offset : group_offset + remaining]) if remaining > 0 else []
+        page_groups = page_of(groups, max(0, offset - user_total), remaining)
         manager_name = wants_manager_name(selection)
         resources = [
             self.adapter(u).to_dict(manager_name=manager_name) for u in page_users

@@ -173,6 +173,23 @@ def test_pagination_is_stable_by_id_and_reports_integers(scim, connection, setti
     assert (beyond["totalResults"], beyond["itemsPerPage"], beyond["Resources"]) == (5, 0, [])
 
 
+def test_paging_a_filtered_list_visits_each_match_once_in_id_order(scim, connection):
+    """An IdP importing page by page (startIndex 1, 4, 7, ...) sees every matching person exactly once, and
+    no deleted or non-matching one, on the deep pages as on the first."""
+    people = [UserFactory(connection=connection, department="Sales") for _ in range(8)]
+    UserFactory(connection=connection, department="Legal")
+    UserFactory(connection=connection, department="Sales", deleted_at=timezone.now(), is_active=False)
+    query = "filter=" + quote('department eq "Sales"')
+
+    seen = []
+    for start in (1, 4, 7, 10):
+        body = scim.get(f"Users?{query}&startIndex={start}&count=3").json()
+        assert body["totalResults"] == 8
+        seen += [r["id"] for r in body["Resources"]]
+
+    assert seen == sorted(str(p.pk) for p in people)
+
+
 def test_count_zero_returns_only_the_total(scim, staff):
     body = scim.get("Users?count=0").json()
 
