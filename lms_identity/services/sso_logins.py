@@ -13,7 +13,7 @@ changes.
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from lms_identity.errors import IdentityError, InvalidValue, UniquenessConflict
@@ -98,7 +98,8 @@ def sign_in_person(config: OidcConfig, user: User, claims: dict[str, Any], evide
             _refresh_attributes(config, user, claims)
         _sync_claim_groups(config, user, claims)
         _record_success(connection, user, evidence, created=False)
-    user.refresh_from_db()
+    if user.source != Source.SCIM:
+        user.refresh_from_db()  # update_user changed its own copy of the row
     return user
 
 
@@ -176,15 +177,18 @@ def forget_session(session_key: str | None) -> int:
 
 def _link_subject(connection: IdpConnection, sub: str, user: User) -> None:
     now = timezone.now()
-    link, created = SubjectLink.objects.get_or_create(
-        connection=connection, sub=sub, defaults={"user": user, "last_login_at": now}
-    )
-    if link.user_id != user.pk:
-        raise SignInRefused("account_conflict", "this subject is linked to another person")
-    if not created:
-        SubjectLink.objects.filter(pk=link.pk).update(last_login_at=now)
-    else:
-        record_event(Actor.of_connection(connection), "sso.subject_linked", user, context={"sub": sub[:255]})
+    links = SubjectLink.objects.filter(connection=connection, sub=sub)
+    if links.filter(user=user).update(last_login_at=now):
+        return  # a returning learner: one statement
+    try:
+        with transaction.atomic():
+            SubjectLink.objects.create(connection=connection, sub=sub, user=user, last_login_at=now)
+    except IntegrityError:
+        # Linked meanwhile: by a parallel first sign-in of this person (fine), or to someone else.
+        if not links.filter(user=user).update(last_login_at=now):
+            raise SignInRefused("account_conflict", "this subject is linked to another person") from None
+        return
+    record_event(Actor.of_connection(connection), "sso.subject_linked", user, context={"sub": sub[:255]})
 
 
 def _mapped_attributes(config: OidcConfig, claims: dict[str, Any]) -> dict[str, Any]:

@@ -36,7 +36,7 @@ def _integer(name: str, value: Any, default: int) -> int:
 
 def page_of(queryset: QuerySet[Any], offset: int, count: int) -> list[Model]:
     """`count` rows of the ordered queryset from `offset`. Past the first page the ids are found first
-    and the rows fetched by id: the skipped rows are then read from an index (user_live_idx), not the
+    and the rows fetched by id: the skipped rows are then read from an index (user_live_page_idx), not the
     table, so a page deep in a million people costs tens of milliseconds rather than seconds."""
     if count <= 0:
         return []

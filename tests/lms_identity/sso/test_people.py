@@ -228,3 +228,39 @@ def test_require_acr_refuses_a_login_without_the_acr(client, fake_idp, make_oidc
     accepted = callback(client, fake_idp, acr="urn:acr:mfa")
 
     assert accepted.status_code == 302
+
+
+def test_a_subject_already_linked_to_someone_else_is_refused_and_nothing_is_recorded(fake_connection):
+    """Two people can never share one IdP subject: the sign-in that would link a second person stops with
+    account_conflict and leaves the first link, the login records and the audit trail as they were."""
+    from lms_identity.models import OidcConfig
+    from lms_identity.services.sso_logins import Evidence, SignInRefused, sign_in_person
+
+    config = OidcConfig.objects.get(connection=fake_connection)
+    ada = UserFactory(connection=fake_connection)
+    eve = UserFactory(connection=fake_connection)
+    SubjectLink.objects.create(connection=fake_connection, sub="sub-ada", user=ada)
+
+    with pytest.raises(SignInRefused) as refused:
+        sign_in_person(config, eve, {"sub": "sub-ada"}, Evidence())
+
+    assert refused.value.reason == "account_conflict"
+    assert SubjectLink.objects.get(sub="sub-ada").user == ada
+    assert not LoginRecord.objects.exists()
+    assert not AuditEvent.objects.filter(action="sso.login").exists()
+
+
+def test_a_returning_sign_in_moves_the_links_last_login(fake_connection):
+    from lms_identity.models import OidcConfig
+    from lms_identity.services.sso_logins import Evidence, sign_in_person
+
+    config = OidcConfig.objects.get(connection=fake_connection)
+    ada = UserFactory(connection=fake_connection)
+    sign_in_person(config, ada, {"sub": "sub-ada"}, Evidence())
+    first = SubjectLink.objects.get(sub="sub-ada").last_login_at
+
+    sign_in_person(config, ada, {"sub": "sub-ada"}, Evidence())
+
+    assert SubjectLink.objects.get(sub="sub-ada").last_login_at > first
+    assert AuditEvent.objects.filter(action="sso.subject_linked").count() == 1
+    assert LoginRecord.objects.filter(user=ada).count() == 2
