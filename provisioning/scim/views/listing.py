@@ -1,7 +1,7 @@
 """List and search responses (RFC 7644 §3.4.2): filter, stable order by primary key, paging."""
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db.models import Model, QuerySet
@@ -12,6 +12,7 @@ from ..filters import Field, filter_to_q
 from ..schemas import LIST_SCHEMA
 
 DEFAULT_COUNT = 100
+M = TypeVar("M", bound=Model)
 MAX_START_INDEX = 1_000_000_000
 
 
@@ -34,7 +35,7 @@ def _integer(name: str, value: Any, default: int) -> int:
         raise ScimError(400, f"{name} must be an integer", "invalidValue") from None
 
 
-def page_of(queryset: QuerySet[Any], offset: int, count: int) -> list[Model]:
+def page_of(queryset: QuerySet[M], offset: int, count: int) -> list[M]:
     """`count` rows of the ordered queryset from `offset`. Past the first page the ids are found first
     and the rows fetched by id: the skipped rows are then read from an index (user_live_page_idx), not the
     table, so a page deep in a million people costs tens of milliseconds rather than seconds."""
