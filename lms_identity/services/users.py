@@ -158,6 +158,7 @@ def delete_user(user: User, *, actor: Actor, expected_version: int | None = None
         sessions = end_user_sessions(user)
         group_ids = list(Membership.objects.filter(user=user).values_list("group_id", flat=True))
         Membership.objects.filter(user=user).delete()
+        _unlink_reports(user, actor=actor)
         record_event(
             actor,
             "user.deleted",
@@ -380,6 +381,14 @@ def _check_no_cycle(user: User, manager: User) -> None:
         seen.add(current.pk)
         current = current.manager
     raise InvalidValue("manager", "the manager chain is too long")
+
+
+def _unlink_reports(manager: User, *, actor: Actor) -> None:
+    """A deleted manager is gone as far as the IdP can tell (404): their reports stop pointing at them and
+    wait for them by id instead, so a restore links them again, as a manager provisioned late would be."""
+    for report in User.objects.select_for_update().filter(manager=manager).order_by("pk"):
+        _set_manager(report, str(manager.pk), actor=actor)  # unresolvable now: kept as pending
+        outbox.emit(outbox.USER_CHANGED, {"user_ids": [str(report.pk)]})
 
 
 def _link_waiting_reports(user: User, *, actor: Actor) -> None:

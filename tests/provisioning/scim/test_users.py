@@ -146,6 +146,20 @@ def test_manager_not_yet_provisioned_is_linked_when_they_arrive(scim):
     assert manager["value"] == boss.json()["id"]
 
 
+def test_a_deleted_managers_reports_show_no_manager_until_the_manager_is_restored(scim):
+    boss = scim.post("Users", {"userName": "boss@example.com", "externalId": "emp-42"}).json()
+    ann = scim.post("Users", {"userName": "ann@example.com", ENTERPRISE: {"manager": boss["id"]}}).json()
+
+    assert scim.delete(f"Users/{boss['id']}").status_code == 204
+    after_delete = scim.get(f"Users/{ann['id']}").json()
+    restored = scim.post("Users", {"userName": "boss@example.com", "externalId": "emp-42"})
+    after_restore = scim.get(f"Users/{ann['id']}").json()
+
+    assert ENTERPRISE not in after_delete  # no link to a person the IdP gets 404 for
+    assert restored.status_code == 201 and restored.json()["id"] == boss["id"]
+    assert after_restore[ENTERPRISE]["manager"]["value"] == boss["id"]
+
+
 def test_create_adopts_an_unowned_person_with_the_same_user_name(scim, connection):
     manual = UserFactory(connection=None, source=Source.MANUAL, user_name="ann@example.com", email="")
 
