@@ -13,10 +13,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='user',
-            index=models.Index(condition=models.Q(('deleted_at__isnull', True)), fields=['connection'], name='user_live_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='user',
             index=models.Index(condition=models.Q(('deleted_at__isnull', True)), fields=['connection', 'id'], name='user_live_page_idx'),
         ),
         migrations.AddIndex(

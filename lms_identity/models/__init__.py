@@ -3,6 +3,7 @@ from .connections import IdpConnection, ScimToken
 from .groups import Group, Membership
 from .oidc import GroupClaimMapping, LoginRecord, OidcConfig, SubjectLink
 from .outbox import OutboxEvent
+from .people_counts import LivePeopleCount
 from .sessions import UserSession
 from .users import User
 
@@ -11,6 +12,7 @@ __all__ = [
     "Group",
     "GroupClaimMapping",
     "IdpConnection",
+    "LivePeopleCount",
     "LoginRecord",
     "OidcConfig",
     "Membership",

@@ -54,7 +54,10 @@ def list_response(
     fields: dict[str, Field],
     selection: Selection,
     render: Callable[[list[Any]], list[dict[str, Any]]],
+    unfiltered_total: Callable[[], int] | None = None,
 ) -> dict[str, Any]:
+    """One ListResponse page. `unfiltered_total` answers totalResults without a filter at constant cost
+    (the queryset's count would read every row)."""
     filter_text = params.get("filter")
     if filter_text is not None:
         if not isinstance(filter_text, str):
@@ -68,6 +71,8 @@ def list_response(
         # A short page is the last one: the total follows without counting (the common
         # `filter=userName eq` lookup then costs one query).
         total = start - 1 + len(page)
+    elif filter_text is None and unfiltered_total is not None:
+        total = unfiltered_total()
     else:
         total = queryset.count()
     return {

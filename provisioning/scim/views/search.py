@@ -4,6 +4,8 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
+from lms_identity.services.people_counts import live_people
+
 from ..errors import ScimError
 from ..filters import GROUP_FIELDS, USER_FIELDS, filter_to_q
 from ..schemas import LIST_SCHEMA, SEARCH_SCHEMA
@@ -25,7 +27,8 @@ class RootSearchView(UserViewMixin, GroupViewMixin):  # type: ignore[misc]  # re
             users, groups = self._filtered(users, groups, filter_text)
         start, count = page_bounds(params.get("startIndex"), params.get("count"))
         users, groups = users.order_by("pk"), groups.order_by("pk")
-        user_total, group_total = users.count(), groups.count()
+        user_total = users.count() if filter_text is not None else live_people(self.connection.pk)
+        group_total = groups.count()
         offset = start - 1
         page_users = page_of(users, offset, count) if offset < user_total else []
         remaining = count - len(page_users)

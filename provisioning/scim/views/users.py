@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 
 from lms_identity.models import User
 from lms_identity.services import users as user_services
+from lms_identity.services.people_counts import live_people
 
 from ..adapters.users import ScimUserAdapter
 from ..attribute_selection import Selection
@@ -65,6 +66,7 @@ class UserViewMixin(ScimView):
                 ScimUserAdapter(u, self.request, base).to_dict(manager_name=wants_manager_name(selection))
                 for u in page
             ],
+            unfiltered_total=lambda: live_people(self.connection.pk),
         )
         return json_response(data)
 

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from lms_identity.models import User
-from tests.factories import UserFactory
+from tests.factories import ConnectionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -256,3 +256,13 @@ def test_huge_start_index_finds_nothing_and_still_counts(scim, staff):
     body = scim.get("Users?startIndex=99999999999999999999999").json()
 
     assert (body["totalResults"], body["itemsPerPage"], body["Resources"]) == (3, 0, [])
+
+
+def test_the_unfiltered_scim_list_reports_the_count(scim, connection):
+    for _ in range(3):
+        UserFactory(connection=connection)
+    UserFactory(connection=ConnectionFactory(slug="other"))
+
+    body = scim.get("Users?count=1").json()
+
+    assert (body["totalResults"], body["itemsPerPage"]) == (3, 1)
