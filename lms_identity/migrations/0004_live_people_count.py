@@ -4,54 +4,84 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 # Triggers keep LivePeopleCount right on every write path (the ORM, raw SQL, bulk loads): a person is live
-# while they belong to a connection and are not deleted. Each change adds +1/-1 to a random one of the
-# connection's 16 slot rows, so parallel creates do not wait on one row.
+# while they belong to a connection and are not deleted. A change adds to a random one of the connection's
+# 16 slot rows, so parallel creates do not wait on one row. On PostgreSQL, inserts and deletes are counted
+# once per statement from its transition table (a bulk load of a million people updates a few rows, not
+# one row a million times); a change of connection or deleted_at is counted per row.
 POSTGRES_INSTALL = [
     """
-    CREATE OR REPLACE FUNCTION lms_identity_add_live_people(conn bigint, delta integer) RETURNS void
-    LANGUAGE sql AS $$
+    CREATE OR REPLACE FUNCTION lms_identity_live_people_added() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
         INSERT INTO lms_identity_livepeoplecount (connection_id, slot, live)
-        VALUES (conn, floor(random() * 16)::smallint, delta)
-        ON CONFLICT (connection_id, slot) DO UPDATE SET live = lms_identity_livepeoplecount.live + delta
+        SELECT connection_id, floor(random() * 16)::smallint, count(*) FROM changed_rows
+        WHERE connection_id IS NOT NULL AND deleted_at IS NULL GROUP BY connection_id
+        ON CONFLICT (connection_id, slot)
+        DO UPDATE SET live = lms_identity_livepeoplecount.live + EXCLUDED.live;
+        RETURN NULL;
+    END
     $$
     """,
     """
-    CREATE OR REPLACE FUNCTION lms_identity_count_live_people() RETURNS trigger LANGUAGE plpgsql AS $$
-    DECLARE
-        was_live boolean := false;
-        is_live boolean := false;
+    CREATE OR REPLACE FUNCTION lms_identity_live_people_removed() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-        IF TG_OP <> 'INSERT' THEN
-            was_live := OLD.connection_id IS NOT NULL AND OLD.deleted_at IS NULL;
-        END IF;
-        IF TG_OP <> 'DELETE' THEN
-            is_live := NEW.connection_id IS NOT NULL AND NEW.deleted_at IS NULL;
-        END IF;
-        IF TG_OP = 'UPDATE' AND was_live AND is_live THEN
+        INSERT INTO lms_identity_livepeoplecount (connection_id, slot, live)
+        SELECT connection_id, floor(random() * 16)::smallint, -count(*) FROM changed_rows
+        WHERE connection_id IS NOT NULL AND deleted_at IS NULL GROUP BY connection_id
+        ON CONFLICT (connection_id, slot)
+        DO UPDATE SET live = lms_identity_livepeoplecount.live + EXCLUDED.live;
+        RETURN NULL;
+    END
+    $$
+    """,
+    """
+    CREATE OR REPLACE FUNCTION lms_identity_live_people_moved() RETURNS trigger LANGUAGE plpgsql AS $$
+    DECLARE
+        was_live boolean := OLD.connection_id IS NOT NULL AND OLD.deleted_at IS NULL;
+        is_live boolean := NEW.connection_id IS NOT NULL AND NEW.deleted_at IS NULL;
+    BEGIN
+        IF was_live AND is_live THEN
             IF NEW.connection_id = OLD.connection_id THEN
                 RETURN NULL;
             END IF;
         END IF;
         IF was_live THEN
-            PERFORM lms_identity_add_live_people(OLD.connection_id, -1);
+            INSERT INTO lms_identity_livepeoplecount (connection_id, slot, live)
+            VALUES (OLD.connection_id, floor(random() * 16)::smallint, -1)
+            ON CONFLICT (connection_id, slot) DO UPDATE SET live = lms_identity_livepeoplecount.live - 1;
         END IF;
         IF is_live THEN
-            PERFORM lms_identity_add_live_people(NEW.connection_id, 1);
+            INSERT INTO lms_identity_livepeoplecount (connection_id, slot, live)
+            VALUES (NEW.connection_id, floor(random() * 16)::smallint, 1)
+            ON CONFLICT (connection_id, slot) DO UPDATE SET live = lms_identity_livepeoplecount.live + 1;
         END IF;
         RETURN NULL;
     END
     $$
     """,
     """
-    CREATE TRIGGER lms_identity_user_live_people
-    AFTER INSERT OR DELETE OR UPDATE OF connection_id, deleted_at ON lms_identity_user
-    FOR EACH ROW EXECUTE FUNCTION lms_identity_count_live_people()
+    CREATE TRIGGER lms_identity_user_live_insert AFTER INSERT ON lms_identity_user
+    REFERENCING NEW TABLE AS changed_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION lms_identity_live_people_added()
+    """,
+    """
+    CREATE TRIGGER lms_identity_user_live_delete AFTER DELETE ON lms_identity_user
+    REFERENCING OLD TABLE AS changed_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION lms_identity_live_people_removed()
+    """,
+    """
+    CREATE TRIGGER lms_identity_user_live_update AFTER UPDATE OF connection_id, deleted_at ON lms_identity_user
+    FOR EACH ROW EXECUTE FUNCTION lms_identity_live_people_moved()
     """,
 ]
 POSTGRES_REMOVE = [
-    "DROP TRIGGER IF EXISTS lms_identity_user_live_people ON lms_identity_user",
-    "DROP FUNCTION IF EXISTS lms_identity_count_live_people()",
-    "DROP FUNCTION IF EXISTS lms_identity_add_live_people(bigint, integer)",
+    *(
+        f"DROP TRIGGER IF EXISTS lms_identity_user_live_{name} ON lms_identity_user"
+        for name in ("insert", "delete", "update")
+    ),
+    *(
+        f"DROP FUNCTION IF EXISTS lms_identity_live_people_{name}()"
+        for name in ("added", "removed", "moved")
+    ),
 ]
 _SQLITE_ADD = """
     INSERT INTO lms_identity_livepeoplecount (connection_id, slot, live)
