@@ -10,22 +10,12 @@ from django.db import migrations, models
 # one row a million times); a change of connection or deleted_at is counted per row.
 POSTGRES_INSTALL = [
     """
-    CREATE OR REPLACE FUNCTION lms_identity_live_people_added() RETURNS trigger LANGUAGE plpgsql AS $$
+    CREATE OR REPLACE FUNCTION lms_identity_live_people_counted() RETURNS trigger LANGUAGE plpgsql AS $$
+    DECLARE
+        sign integer := CASE WHEN TG_OP = 'INSERT' THEN 1 ELSE -1 END;
     BEGIN
         INSERT INTO lms_identity_livepeoplecount (connection_id, slot, live)
-        SELECT connection_id, floor(random() * 16)::smallint, count(*) FROM changed_rows
-        WHERE connection_id IS NOT NULL AND deleted_at IS NULL GROUP BY connection_id
-        ON CONFLICT (connection_id, slot)
-        DO UPDATE SET live = lms_identity_livepeoplecount.live + EXCLUDED.live;
-        RETURN NULL;
-    END
-    $$
-    """,
-    """
-    CREATE OR REPLACE FUNCTION lms_identity_live_people_removed() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-        INSERT INTO lms_identity_livepeoplecount (connection_id, slot, live)
-        SELECT connection_id, floor(random() * 16)::smallint, -count(*) FROM changed_rows
+        SELECT connection_id, floor(random() * 16)::smallint, sign * count(*) FROM changed_rows
         WHERE connection_id IS NOT NULL AND deleted_at IS NULL GROUP BY connection_id
         ON CONFLICT (connection_id, slot)
         DO UPDATE SET live = lms_identity_livepeoplecount.live + EXCLUDED.live;
@@ -61,12 +51,12 @@ POSTGRES_INSTALL = [
     """
     CREATE TRIGGER lms_identity_user_live_insert AFTER INSERT ON lms_identity_user
     REFERENCING NEW TABLE AS changed_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION lms_identity_live_people_added()
+    FOR EACH STATEMENT EXECUTE FUNCTION lms_identity_live_people_counted()
     """,
     """
     CREATE TRIGGER lms_identity_user_live_delete AFTER DELETE ON lms_identity_user
     REFERENCING OLD TABLE AS changed_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION lms_identity_live_people_removed()
+    FOR EACH STATEMENT EXECUTE FUNCTION lms_identity_live_people_counted()
     """,
     """
     CREATE TRIGGER lms_identity_user_live_update AFTER UPDATE OF connection_id, deleted_at ON lms_identity_user
@@ -80,7 +70,7 @@ POSTGRES_REMOVE = [
     ),
     *(
         f"DROP FUNCTION IF EXISTS lms_identity_live_people_{name}()"
-        for name in ("added", "removed", "moved")
+        for name in ("counted", "moved")
     ),
 ]
 _SQLITE_ADD = """
