@@ -2,13 +2,11 @@ from django.db import models
 
 from .connections import IdpConnection
 
-SLOTS = 16
-
 
 class LivePeopleCount(models.Model):
     """How many live (not deleted) people each connection has, for the unfiltered SCIM list's
     totalResults without counting a million rows. Kept by database triggers on the user table (migration
-    0004), so every write path, raw SQL included, keeps it right; spread over SLOTS rows per connection so
+    0004), so every write path, raw SQL included, keeps it right; spread over 16 slot rows per connection so
     parallel creates do not queue on one row. Read with lms_identity.services.people_counts.live_people."""
 
     # No database constraint: the triggers write here while rows are being deleted in any order (a test
