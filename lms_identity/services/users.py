@@ -47,6 +47,13 @@ WRITABLE_FIELDS = frozenset(
         "is_active",
     }
 )
+# A POST that restores a person this connection deleted is a rehire: what its body leaves out is cleared,
+# as it would be for a new person, so nobody comes back with last time's department and its courses.
+# externalId and the custom attributes (partly admin-owned) are kept.
+CLEARED_ON_RESTORE = {
+    name: None if name == "hire_date" else ""
+    for name in WRITABLE_FIELDS - {"user_name", "external_id", "is_active", "custom_attributes"}
+}
 MANAGER_KEY = "manager_ref"
 MANAGER_CHAIN_LIMIT = 200
 MANAGER_REF_MAX_LENGTH = 255
@@ -72,6 +79,13 @@ def create_user(
         raise InvalidValue("user_name", "userName is required")
     with transaction.atomic():
         existing = _find_adoptable(connection, attrs)
+        if (
+            existing is not None
+            and existing.is_deleted
+            and existing.connection_id == getattr(connection, "pk", None)
+        ):
+            attrs = {**CLEARED_ON_RESTORE, **attrs}
+            manager_ref = "" if manager_ref is None else manager_ref
         if existing is not None:
             user = _adopt(existing, connection=connection, actor=actor, attrs=attrs, source=source)
             adopted = True

@@ -160,6 +160,27 @@ def test_a_deleted_managers_reports_show_no_manager_until_the_manager_is_restore
     assert after_restore[ENTERPRISE]["manager"]["value"] == boss["id"]
 
 
+def test_a_rehire_restored_by_post_does_not_keep_what_the_new_body_leaves_out(scim):
+    boss = scim.post("Users", {"userName": "boss@example.com"}).json()
+    first = scim.post(
+        "Users",
+        {
+            "userName": "ann@example.com",
+            "externalId": "e-1",
+            "title": "Sales lead",
+            ENTERPRISE: {"department": "Sales", "manager": boss["id"]},
+        },
+    ).json()
+    scim.delete(f"Users/{first['id']}")
+
+    again = scim.post("Users", {"userName": "ann@example.com", "name": {"givenName": "Ann"}})
+
+    body = again.json()
+    assert (again.status_code, body["id"], body["externalId"]) == (201, first["id"], "e-1")
+    assert "title" not in body and ENTERPRISE not in body
+    assert body["name"]["givenName"] == "Ann"
+
+
 def test_create_adopts_an_unowned_person_with_the_same_user_name(scim, connection):
     manual = UserFactory(connection=None, source=Source.MANUAL, user_name="ann@example.com", email="")
 
