@@ -24,3 +24,12 @@ def scim_token(connection):
 @pytest.fixture
 def system_actor():
     return Actor.system("tests")
+
+
+@pytest.fixture
+def admin_client(client):
+    """A client signed in to the Django admin as a superuser."""
+    from lms_identity.models import User
+
+    client.force_login(User.objects.create_superuser("lnd-admin", "lnd@example.com", "x"))
+    return client

@@ -46,3 +46,16 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     group = factory.SubFactory(GroupFactory)
     user = factory.SubFactory(UserFactory)
     source = GroupSource.SCIM
+
+
+def session_for(user: User) -> str:
+    """A live Django session of this person, indexed the way SSO login does it; returns its key."""
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from lms_identity.services.sessions import index_session
+
+    store = SessionStore()
+    store["_auth_user_id"] = str(user.pk)
+    store.create()
+    index_session(user, store.session_key)
+    return str(store.session_key)

@@ -1,21 +1,12 @@
 """The Django admin: rules previewed before saving, bad input as form errors, nothing half-saved."""
 
 import pytest
-from django.test import Client
 
 from courses.models import EntitlementRule, Grant, LicensePool, Override
 from courses.services.pools import create_pool
-from lms_identity.models import User
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_client():
-    client = Client()
-    client.force_login(User.objects.create_superuser("lnd-admin", "lnd@example.com", "x"))
-    return client
 
 
 def rule_form(course, group=None, **extra):

@@ -1,20 +1,12 @@
 """Groups in the admin: the IdP's are read-only, manual ones are editable and feed the rules."""
 
 import pytest
-from django.test import Client
 
 from courses.models import Grant
-from lms_identity.models import Group, Membership, User
+from lms_identity.models import Group, Membership
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_client():
-    client = Client()
-    client.force_login(User.objects.create_superuser("lnd-admin", "lnd@example.com", "x"))
-    return client
 
 
 def test_an_idp_group_cannot_be_edited_in_the_admin(admin_client, team):

@@ -9,13 +9,6 @@ from provisioning.models import Alert, JobKind, JobRun, RunStatus, SweepSettings
 from provisioning.services.alerts import raise_alert
 
 
-@pytest.fixture
-def admin_client(client):
-    admin = User.objects.create_superuser("root", "root@example.com", "pw")
-    client.force_login(admin)
-    return client
-
-
 @pytest.mark.django_db
 def test_an_open_alert_is_a_banner_on_every_admin_page(admin_client):
     raise_alert("brake.inactive_access", "Safety brake: too many people")

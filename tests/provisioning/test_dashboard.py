@@ -17,14 +17,6 @@ pytestmark = pytest.mark.django_db
 LONG_AGO = timezone.now() - timedelta(days=200)
 
 
-@pytest.fixture
-def admin_client():
-    admin = User.objects.create_superuser("root", "", "pw")
-    client = Client()
-    client.force_login(admin)
-    return client
-
-
 def test_dashboard_shows_mfa_adoption_per_connection(admin_client, connection):
     for mfa in (True, True, True, False):
         LoginRecord.objects.create(

@@ -3,32 +3,22 @@
 from datetime import timedelta
 
 import pytest
-from django.contrib.sessions.backends.db import SessionStore
 from django.utils import timezone
 
 from courses.models import LicensePool
 from lms_identity.models import AuditEvent, IdpConnection, OutboxEvent, User, UserSession
 from lms_identity.models.oidc import SubjectLink
 from lms_identity.models.users import Source
-from lms_identity.services.sessions import index_session
 from lms_identity.services.users import delete_user
 from provisioning.models import Alert, JobKind, JobRun, PurgedPerson, RunStatus, SweepSettings
 from provisioning.services.job_runs import get_sweep_settings, run_job
 from provisioning.services.locks import DatabaseLease
 from provisioning.sweeps.registry import get_sweep
-from tests.factories import UserFactory
+from tests.factories import UserFactory, session_for
 
 from .conftest import has_seat
 
 LONG_AGO = timezone.now() - timedelta(days=200)
-
-
-def sign_in(user):
-    store = SessionStore()
-    store["_auth_user_id"] = str(user.pk)
-    store.create()
-    index_session(user, store.session_key)
-    return store.session_key
 
 
 def orphan(**extra):
@@ -104,7 +94,7 @@ def test_a_second_run_does_nothing_twice(eager):
 def test_people_of_a_disabled_connection_are_deactivated_others_are_not(eager, connection, other_connection):
     gone = [UserFactory(connection=connection) for _ in range(3)]
     kept = UserFactory(connection=other_connection)
-    key = sign_in(gone[0])
+    key = session_for(gone[0])
     IdpConnection.objects.filter(pk=connection.pk).update(enabled=False)
 
     run = run_job(JobKind.DISABLED_CONNECTION)
@@ -119,8 +109,8 @@ def test_people_of_a_disabled_connection_are_deactivated_others_are_not(eager, c
 def test_inactive_people_lose_leftover_sessions_and_seats(eager, seated_team):
     pool, (leaver, stayer) = seated_team(2)
     User.objects.filter(pk=leaver.pk).update(is_active=False)  # e.g. a bulk fix in the database
-    key = sign_in(leaver)
-    stayer_key = sign_in(stayer)
+    key = session_for(leaver)
+    stayer_key = session_for(stayer)
 
     run = run_job(JobKind.INACTIVE_ACCESS)
 
@@ -288,7 +278,7 @@ def test_a_sweep_chunk_takes_a_fixed_number_of_queries_and_emits_one_event(
     SweepSettings.objects.create(kind=JobKind.ORPHANED_ACCOUNTS, chunk_size=100, brake_share=1.0)
     people = [orphan() for _ in range(60)]
     for person in people[:10]:
-        sign_in(person)
+        session_for(person)
 
     with django_assert_max_num_queries(40):
         run_job(JobKind.ORPHANED_ACCOUNTS)

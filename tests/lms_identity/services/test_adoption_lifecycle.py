@@ -1,26 +1,16 @@
 import pytest
-from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 
 from lms_identity.models import AuditEvent, OutboxEvent
-from lms_identity.services.sessions import index_session
 from lms_identity.services.users import create_user
-from tests.factories import UserFactory
+from tests.factories import UserFactory, session_for
 
 pytestmark = pytest.mark.django_db
 
 
-def _session_for(user):
-    store = SessionStore()
-    store["_auth_user_id"] = str(user.pk)
-    store.create()
-    index_session(user, store.session_key)
-    return store.session_key
-
-
 def test_adopting_a_person_as_inactive_locks_them_out_like_a_deactivation(connection, system_actor):
     manual = UserFactory(connection=None, user_name="ana@example.com", is_active=True)
-    key = _session_for(manual)
+    key = session_for(manual)
 
     user, adopted = create_user(
         connection=connection,

@@ -1,28 +1,18 @@
 import pytest
-from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 
 from lms_identity.errors import InvalidValue, UniquenessConflict, VersionMismatch
 from lms_identity.models import AuditEvent, OutboxEvent, User
 from lms_identity.models.users import Source
-from lms_identity.services.sessions import index_session
 from lms_identity.services.users import create_user, deactivate_user, delete_user, update_user
-from tests.factories import UserFactory
+from tests.factories import UserFactory, session_for
 
 pytestmark = pytest.mark.django_db
 
 
-def _session_for(user):
-    store = SessionStore()
-    store["_auth_user_id"] = str(user.pk)
-    store.create()
-    index_session(user, store.session_key)
-    return store.session_key
-
-
 def test_deactivation_ends_every_session_in_the_same_transaction(connection, system_actor):
     user = UserFactory(connection=connection)
-    keys = [_session_for(user), _session_for(user)]
+    keys = [session_for(user), session_for(user)]
 
     changed = deactivate_user(user, actor=system_actor, reason="leaver")
 
@@ -47,7 +37,7 @@ def test_deactivating_twice_writes_nothing_the_second_time(connection, system_ac
 
 def test_sessions_of_other_people_survive_a_deactivation(connection, system_actor):
     leaver, stayer = UserFactory(connection=connection), UserFactory(connection=connection)
-    kept = _session_for(stayer)
+    kept = session_for(stayer)
 
     deactivate_user(leaver, actor=system_actor)
 
@@ -109,7 +99,7 @@ def test_stale_version_is_refused(connection, system_actor):
 
 def test_soft_delete_hides_nothing_from_the_audit_and_ends_sessions(connection, system_actor):
     user = UserFactory(connection=connection)
-    key = _session_for(user)
+    key = session_for(user)
 
     delete_user(user, actor=system_actor)
 

@@ -54,15 +54,6 @@ def patch_op(*operations):
 @pytest.fixture
 def signed_in():
     """Give a person a live Django session the way SSO login does; returns its key."""
-    from django.contrib.sessions.backends.db import SessionStore
+    from tests.factories import session_for
 
-    from lms_identity.services.sessions import index_session
-
-    def sign_in(user):
-        store = SessionStore()
-        store["_auth_user_id"] = str(user.pk)
-        store.create()
-        index_session(user, store.session_key)
-        return store.session_key
-
-    return sign_in
+    return session_for
