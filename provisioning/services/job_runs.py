@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from lms_identity.models import User
 from lms_identity.services.audit import Actor
+from lms_identity.services.people_counts import live_people
 from provisioning.models import JobKind, JobRun, RunStatus, SweepSettings, Trigger
 from provisioning.sweeps.base import Sweep
 from provisioning.sweeps.registry import get_sweep
@@ -217,15 +218,14 @@ def check_brake(candidates: Any, config: SweepSettings) -> list[dict[str, Any]]:
     relevant = [c for c, n in acting.items() if n >= config.brake_min_people]
     if not relevant:
         return []
-    people: dict[int | None, int] = {}
-    for connection_id in relevant:
-        scope = User.objects.not_deleted()
-        scope = (
-            scope.filter(connection__isnull=True)
-            if connection_id is None
-            else scope.filter(connection_id=connection_id)
+    people = {
+        connection_id: (
+            live_people(connection_id)
+            if connection_id is not None
+            else User.objects.not_deleted().filter(connection__isnull=True).count()
         )
-        people[connection_id] = scope.count()
+        for connection_id in relevant
+    }
     return [
         {"connection": connection_id, "acting": acting[connection_id], "people": people[connection_id]}
         for connection_id in relevant

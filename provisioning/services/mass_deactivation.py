@@ -12,6 +12,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from lms_identity.models import IdpConnection, User
+from lms_identity.services.people_counts import live_people
 from provisioning.models import JobKind
 
 from .alerts import raise_alert
@@ -22,7 +23,8 @@ WINDOW = timedelta(hours=1)
 def hold_mass_deactivations(user_ids: set[str]) -> set[str]:
     """Of these people, the inactive ones whose connection deactivated more than the brake share of its
     people in the last hour; raises one alert per such connection. Uses the brake settings of the
-    inactive-access sweep. One query, plus two counts per connection with leavers in the batch."""
+    inactive-access sweep. One query, plus a count of recent leavers per connection with leavers in the
+    batch (the connection's size comes from the trigger-kept LivePeopleCount)."""
     if not user_ids:
         return set()
     from .job_runs import get_sweep_settings
@@ -38,7 +40,7 @@ def hold_mass_deactivations(user_ids: set[str]) -> set[str]:
     held: set[str] = set()
     since = timezone.now() - WINDOW
     for connection_id, ids in by_connection.items():
-        people = User.objects.not_deleted().filter(connection_id=connection_id).count()
+        people = live_people(connection_id)
         recent = User.objects.filter(
             connection_id=connection_id, is_active=False, deactivated_at__gte=since
         ).count()
