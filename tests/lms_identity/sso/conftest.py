@@ -21,13 +21,18 @@ from .fake_idp import FakeIdp
 ROOT = Path(__file__).resolve().parents[3]
 PROVIDER_DIR = ROOT / "tests" / "oidc_provider"
 CHROMIUM = "/usr/bin/chromium"
-FAKE_IDP_ADDR = ("127.0.0.1", 8203)
-LIVE_PORTS = range(8210, 8220)
+
+
+def free_port(host="127.0.0.1"):
+    """A port the OS says is free now, so parallel runs (pytest -n, several checkouts) never collide."""
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
 def fake_idp_server():
-    idp = FakeIdp(*FAKE_IDP_ADDR)
+    idp = FakeIdp("127.0.0.1", free_port())
     yield idp
     idp.stop()
 
@@ -70,11 +75,6 @@ def start_login(client, slug, **query):
 # --- real processes -------------------------------------------------------------------------------
 
 
-def _free(host, port):
-    with socket.socket() as s:
-        return s.connect_ex((host, port)) != 0
-
-
 def _loopback_2_works():
     try:
         with socket.socket() as s:
@@ -88,11 +88,8 @@ def _loopback_2_works():
 def sso_live_server(django_db_setup, django_db_blocker):
     from pytest_django.live_server_helper import LiveServer
 
-    port = next((p for p in LIVE_PORTS if _free("127.0.0.1", p)), None)
-    if port is None:
-        pytest.skip("no free port in 8210-8219 for the live server")
     with django_db_blocker.unblock():
-        server = LiveServer(f"127.0.0.1:{port}")
+        server = LiveServer(f"127.0.0.1:{free_port()}")
     yield server
     server.stop()
 
@@ -214,13 +211,18 @@ def node_providers(sso_live_server, tmp_path_factory):
     try:
         started.append(
             NodeProvider(
-                "127.0.0.1", 8201, slug="acme", live_url=sso_live_server.url, accounts=ACME_ACCOUNTS, tmp=tmp
+                "127.0.0.1",
+                free_port(),
+                slug="acme",
+                live_url=sso_live_server.url,
+                accounts=ACME_ACCOUNTS,
+                tmp=tmp,
             )
         )
         started.append(
             NodeProvider(
                 "127.0.0.2",
-                8202,
+                free_port("127.0.0.2"),
                 slug="globex",
                 live_url=sso_live_server.url,
                 accounts=GLOBEX_ACCOUNTS,
