@@ -28,7 +28,7 @@ from .models import (
     PathCourse,
     RoleTemplate,
 )
-from .services.catalog import save_course, save_path
+from .services.catalog import save_course, save_path, set_path_steps
 from .services.overrides import remove_override, set_override, with_article
 from .services.pools import create_pool, seats_in_use, update_pool
 from .services.roles import (
@@ -39,8 +39,7 @@ from .services.roles import (
     save_role,
 )
 from .services.rules import build_rule, create_rule, delete_rule, preview_rule, update_rule
-
-TARGET_FIELD = {"course": "course", "path": "path", "role": "role", "seat": "pool"}
+from .targets import FIELDS, find_kind, target_key
 
 
 def _summary(summary: dict[str, int]) -> str:
@@ -55,6 +54,11 @@ def _summary(summary: dict[str, int]) -> str:
 def _form_error(form: forms.BaseForm, error: InvalidInput) -> None:
     field = error.field if error.field in form.fields else None
     form.add_error(field, error.message)
+
+
+def _target_field(target_type: str) -> str:
+    kind = find_kind(target_type)
+    return kind.field if kind is not None else ""
 
 
 class NoDeleteMixin:
@@ -96,6 +100,12 @@ class LearningPathAdmin(NoDeleteMixin, admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: LearningPath, form: Any, change: bool) -> None:
         save_path(obj, actor=Actor.of_admin(request.user), changed=list(form.changed_data))
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        """The steps go through the service (locked, audited), in the positions the admin typed."""
+        rows = [r for r in formset.cleaned_data if r.get("course") and not r.get("DELETE")]
+        steps = [r["course"] for r in sorted(rows, key=lambda r: r.get("position") or 0)]
+        set_path_steps(form.instance, steps, actor=Actor.of_admin(request.user))
 
 
 class RoleTemplateForm(forms.ModelForm):
@@ -221,12 +231,12 @@ class EntitlementRuleForm(forms.ModelForm):
             "hire_within_days": data.get("hire_within_days"),
             "removal_policy": data.get("removal_policy", ""),
             "target_type": target_type,
-            "target": data.get(TARGET_FIELD.get(target_type, ""), None),
+            "target": data.get(_target_field(target_type), None),
         }
         try:
             draft, group_ids = build_rule(self.rule_data, self.instance if self.instance.pk else None)
         except InvalidInput as error:
-            field = TARGET_FIELD.get(target_type) if error.field in ("target", "target_type") else error.field
+            field = _target_field(target_type) if error.field in ("target", "target_type") else error.field
             _form_error(self, InvalidInput(field or "target_type", error.message))
             return data
         if "_preview" in self.data:
@@ -242,7 +252,7 @@ class EntitlementRuleAdmin(admin.ModelAdmin):
     list_display = ("name", "enabled", "target_type", "target_name", "removal_policy", "live_grants")
     list_filter = ("enabled", "target_type", "removal_policy")
     search_fields = ("name",)
-    list_select_related = ("course", "path", "role", "pool")
+    list_select_related = FIELDS
     actions = ["disable_rules"]
 
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
@@ -354,12 +364,12 @@ class OverrideForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         target_type = data.get("target_type", "")
-        target = data.get(TARGET_FIELD.get(target_type, ""), None)
+        target = data.get(_target_field(target_type), None)
         if target is None:
-            self.add_error(TARGET_FIELD.get(target_type, "target_type"), "choose the target of the override")
+            self.add_error(_target_field(target_type) or "target_type", "choose the target of the override")
             return data
         user = data.get("user")
-        existing = Override.objects.filter(user=user, key=f"{target_type}:{target.pk}").first()
+        existing = Override.objects.filter(user=user, key=target_key(target_type, target.pk)).first()
         if existing is not None and existing.pk != self.instance.pk and existing.effect != data.get("effect"):
             self.add_error(
                 "effect",

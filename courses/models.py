@@ -5,6 +5,11 @@ from django.db import models
 
 from lms_identity.models import Group
 
+# Origin and TargetType live with the rest of what the target kinds mean; re-exported for the models' users.
+from .targets import Origin as Origin
+from .targets import TargetType as TargetType
+from .targets import key_of, target_of
+
 
 class Course(models.Model):
     slug = models.SlugField(max_length=100, unique=True)
@@ -95,13 +100,6 @@ class LicensePool(models.Model):
         return self.product
 
 
-class TargetType(models.TextChoices):
-    COURSE = "course", "Course"
-    PATH = "path", "Learning path"
-    ROLE = "role", "Role template"
-    SEAT = "seat", "Seat in a license pool"
-
-
 class RemovalPolicy(models.TextChoices):
     KEEP = "keep", "Keep access"
     SUSPEND = "suspend", "Suspend access"
@@ -109,7 +107,8 @@ class RemovalPolicy(models.TextChoices):
 
 
 class TargetFields(models.Model):
-    """What a rule, grant or override is about: exactly one of course, path, role or pool."""
+    """What a rule, grant or override is about: exactly one of course, path, role or pool (for a seat).
+    `courses.targets` maps each target type to its field."""
 
     # No index per target: lookups go by person and `key` (or pool and state); a grant table of millions of
     # rows pays for every index on each insert of the full recompute.
@@ -132,14 +131,11 @@ class TargetFields(models.Model):
 
     @property
     def target(self) -> models.Model | None:
-        return {"course": self.course, "path": self.path, "role": self.role, "seat": self.pool}.get(
-            self.target_type
-        )
+        return target_of(self)
 
     @property
     def target_key(self) -> str:
-        ids = {"course": self.course_id, "path": self.path_id, "role": self.role_id, "seat": self.pool_id}
-        return f"{self.target_type}:{ids.get(self.target_type)}"
+        return key_of(self)
 
     @property
     def target_label(self) -> str:
@@ -196,13 +192,6 @@ class HrRoleMapping(models.Model):
         return f"{self.get_attribute_display()} {self.value} → {self.role}"
 
 
-class Origin(models.TextChoices):
-    RULE = "rule", "Entitlement rule"
-    HR = "hr", "HR mapping"
-    MANUAL = "manual", "Manual override"
-    LICENSE = "license", "License pool"
-
-
 class GrantState(models.TextChoices):
     ACTIVE = "active", "Active"
     SUSPENDED = "suspended", "Suspended"
@@ -217,7 +206,7 @@ class Grant(TargetFields):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="grants", db_index=False
     )
     origin = models.CharField(max_length=10, choices=Origin.choices)
-    # "rule:<id>", "hr:<id>", "manual" or "license": one grant per person, target and origin.
+    # One grant per person, target and origin; the key formats are in courses.targets.
     origin_key = models.CharField(max_length=40)
     key = models.CharField(max_length=40, help_text="The target, as type:id.")
     # Indexed through origin_key ("rule:<id>").

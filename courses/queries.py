@@ -21,16 +21,19 @@ from .models import (
     PathCourse,
     RoleTemplate,
 )
+from .targets import FIELDS, TargetType, target_id_of, target_key
 
 TEAM_DEPTH_LIMIT = 50
 
 
 def entitled_course_ids(user: Any) -> set[int]:
     """Courses the person may open: an active grant of the course, or of a path that holds it."""
-    rows = Grant.objects.filter(user_id=user.pk, state=GrantState.ACTIVE, target_type__in=["course", "path"])
+    rows = Grant.objects.filter(
+        user_id=user.pk, state=GrantState.ACTIVE, target_type__in=[TargetType.COURSE, TargetType.PATH]
+    )
     course_ids, path_ids = set(), set()
     for target_type, course_id, path_id in rows.values_list("target_type", "course_id", "path_id"):
-        if target_type == "course":
+        if target_type == TargetType.COURSE:
             course_ids.add(course_id)
         else:
             path_ids.add(path_id)
@@ -45,11 +48,11 @@ def _denied_course_ids(user: Any, course_ids: set[int]) -> set[int]:
     course's own grant; a granted path that holds the course must not reopen it."""
     if not course_ids:
         return set()
-    keys = [f"course:{pk}" for pk in course_ids]
+    keys = [target_key(TargetType.COURSE, pk) for pk in course_ids]
     rows = Override.objects.filter(user_id=user.pk, key__in=keys, effect=OverrideEffect.DENY).filter(
         Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
     )
-    return {int(key.split(":", 1)[1]) for key in rows.values_list("key", flat=True)}
+    return {target_id_of(key) for key in rows.values_list("key", flat=True)}
 
 
 def check_course_access(user: Any, course: Course) -> None:
@@ -90,9 +93,9 @@ def my_learning(user: Any) -> dict[str, Any]:
         CourseRow(c, _progress(progress, c.pk), getattr(progress.get(c.pk), "completed_at", None))
         for c in Course.objects.filter(pk__in=course_ids, published=True).order_by("title")
     ]
-    path_ids = Grant.objects.filter(user_id=user.pk, state=GrantState.ACTIVE, target_type="path").values(
-        "path_id"
-    )
+    path_ids = Grant.objects.filter(
+        user_id=user.pk, state=GrantState.ACTIVE, target_type=TargetType.PATH
+    ).values("path_id")
     paths = []
     for path in LearningPath.objects.filter(pk__in=path_ids, published=True).prefetch_related(
         "steps__course"
@@ -113,7 +116,7 @@ def _progress(progress: dict[int, Enrollment], course_id: int) -> str:
 
 def list_roles(user: Any) -> QuerySet[RoleTemplate]:
     """The role templates the person holds through an active grant (rule, HR matrix or override)."""
-    held = Grant.objects.filter(user_id=user.pk, state=GrantState.ACTIVE, target_type="role").values(
+    held = Grant.objects.filter(user_id=user.pk, state=GrantState.ACTIVE, target_type=TargetType.ROLE).values(
         "role_id"
     )
     return RoleTemplate.objects.filter(pk__in=held).order_by("name")
@@ -160,7 +163,7 @@ def team_progress(people: list[User]) -> dict[uuid.UUID, dict[str, Any]]:
     for e in Enrollment.objects.filter(user_id__in=ids).select_related("course").order_by("course__title"):
         out[e.user_id]["enrollments"].append(e)
     for user_id, state in Grant.objects.filter(
-        user_id__in=ids, target_type__in=["course", "path"]
+        user_id__in=ids, target_type__in=[TargetType.COURSE, TargetType.PATH]
     ).values_list("user_id", "state"):
         if state == GrantState.ACTIVE:
             out[user_id]["entitled"] += 1
@@ -170,8 +173,4 @@ def team_progress(people: list[User]) -> dict[uuid.UUID, dict[str, Any]]:
 
 
 def list_person_grants(user_id: Any) -> QuerySet[Grant]:
-    return (
-        Grant.objects.filter(user_id=user_id)
-        .select_related("course", "path", "role", "pool", "rule")
-        .order_by("key", "origin_key")
-    )
+    return Grant.objects.filter(user_id=user_id).select_related(*FIELDS, "rule").order_by("key", "origin_key")

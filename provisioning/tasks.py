@@ -10,6 +10,7 @@ from typing import Any
 
 from celery import Task, shared_task
 
+from courses.reconcile import reconcile_people as reconcile
 from lms_identity.services.audit import Actor
 from provisioning.models import JobKind, Trigger
 from provisioning.services import alerts, job_runs, latency, outbox_dispatch
@@ -49,8 +50,6 @@ def drain_outbox() -> dict[str, int]:
 def reconcile_people(user_ids: list[str], leavers: dict[str, list[Any]] | None = None) -> dict[str, int]:
     """Recompute these people's grants (seats freed, access suspended for leavers), then record the
     leavers' deprovisioning latency. Idempotent: a repeat changes nothing and records nothing new."""
-    from courses.reconcile import reconcile_people as reconcile
-
     summary = reconcile(user_ids, actor=Actor.system("outbox"))
     if leavers:
         summary["latency_recorded"] = latency.record_seats_reclaimed(leavers)

@@ -17,15 +17,14 @@ from lms_identity.models import User
 from lms_identity.services.audit import Actor
 
 from ..errors import InvalidInput, NotEntitled
-from ..models import Course, EntitlementRule, LearningPath, LicensePool, Override, PathCourse, RoleTemplate
+from ..models import Course, EntitlementRule, Grant, LearningPath, LicensePool, Override, TargetType
 from ..queries import check_course_access, list_person_grants
-from ..services.catalog import save_course, save_path
+from ..services.catalog import save_course, save_path, set_path_steps
 from ..services.overrides import remove_override, set_override
 from ..services.pools import create_pool, seats_in_use, update_pool
 from ..services.rules import build_rule, create_rule, delete_rule, preview_rule, update_rule
+from ..targets import FIELDS, find_target
 from . import serializers as s
-
-TARGET_MODEL = {"course": Course, "path": LearningPath, "role": RoleTemplate, "seat": LicensePool}
 
 
 def refuse(error: InvalidInput) -> ValidationError:
@@ -34,7 +33,7 @@ def refuse(error: InvalidInput) -> ValidationError:
 
 
 def resolve_target(target_type: str, target_id: int) -> Any:
-    target = TARGET_MODEL[target_type]._default_manager.filter(pk=target_id).first()
+    target = find_target(target_type, target_id)
     if target is None:
         raise ValidationError({"target_id": [f"no {target_type} with id {target_id}"]})
     return target
@@ -74,7 +73,7 @@ class PathViewSet(viewsets.ModelViewSet):
         courses = data.pop("courses")
         with transaction.atomic():
             path = save_path(LearningPath(**data), actor=actor_of(self.request))
-            _set_steps(path, courses)
+            _set_steps(path, courses, actor_of(self.request))
         serializer.instance = path
 
     def perform_update(self, serializer: serializers.BaseSerializer) -> None:
@@ -86,17 +85,17 @@ class PathViewSet(viewsets.ModelViewSet):
                 setattr(path, name, value)
             save_path(path, actor=actor_of(self.request), changed=list(serializer.validated_data))
             if courses is not None:
-                _set_steps(path, courses)
+                _set_steps(path, courses, actor_of(self.request))
 
     def perform_destroy(self, instance: LearningPath) -> None:
         raise ValidationError({"detail": ["learning paths are never deleted; unpublish it"]})
 
 
-def _set_steps(path: LearningPath, courses: list[Course]) -> None:
-    PathCourse.objects.filter(path=path).delete()
-    PathCourse.objects.bulk_create(
-        [PathCourse(path=path, course=c, position=i) for i, c in enumerate(courses)]
-    )
+def _set_steps(path: LearningPath, courses: list[Course], actor: Actor) -> None:
+    try:
+        set_path_steps(path, courses, actor=actor)
+    except InvalidInput as error:
+        raise refuse(error) from None
 
 
 class RuleViewSet(viewsets.ViewSet):
@@ -115,9 +114,7 @@ class RuleViewSet(viewsets.ViewSet):
         return data
 
     def list(self, request: Request) -> Response:
-        rules = EntitlementRule.objects.prefetch_related("groups").select_related(
-            "course", "path", "role", "pool"
-        )
+        rules = EntitlementRule.objects.prefetch_related("groups").select_related(*FIELDS)
         return Response([s.RuleSerializer(r).data for r in rules])
 
     def retrieve(self, request: Request, pk: str) -> Response:
@@ -233,9 +230,7 @@ class PoolViewSet(viewsets.ViewSet):
 
 
 def pool_grants_of(pool: LicensePool) -> QuerySet[Any]:
-    from ..models import Grant
-
-    return Grant.objects.filter(pool=pool, target_type="seat")
+    return Grant.objects.filter(pool=pool, target_type=TargetType.SEAT)
 
 
 class PersonGrantsViewSet(viewsets.GenericViewSet, mixins.ListModelMixin):
@@ -252,7 +247,7 @@ class OverrideViewSet(viewsets.ViewSet):
     lookup_value_regex = "[0-9]+"
 
     def list(self, request: Request) -> Response:
-        rows = Override.objects.select_related("course", "path", "role", "pool")
+        rows = Override.objects.select_related(*FIELDS)
         if request.query_params.get("user"):
             try:
                 rows = rows.filter(user_id=uuid.UUID(request.query_params["user"]))

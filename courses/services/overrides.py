@@ -10,10 +10,9 @@ from lms_identity.models import User
 from lms_identity.services.audit import Actor, record_event
 
 from ..errors import InvalidInput
-from ..models import Course, LearningPath, LicensePool, Override, OverrideEffect, RoleTemplate, TargetType
-
-TARGET_MODEL = {"course": Course, "path": LearningPath, "role": RoleTemplate, "seat": LicensePool}
-TARGET_FIELD = {"course": "course", "path": "path", "role": "role", "seat": "pool"}
+from ..models import Override, OverrideEffect
+from ..reconcile import reconcile_people
+from ..targets import check_target, set_target, target_key
 
 
 def set_override(
@@ -30,7 +29,7 @@ def set_override(
     override of the opposite effect for the same target is refused: remove it first. Setting the same
     override again only updates its expiry and reason. Locks the person. Audited."""
     _check(target_type, target, effect, expires_at, reason)
-    key = f"{target_type}:{target.pk}"
+    key = target_key(target_type, target.pk)
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=user.pk).first()
         existing = Override.objects.filter(user=user, key=key).first()
@@ -56,13 +55,12 @@ def set_override(
             override = Override(
                 user=user,
                 key=key,
-                target_type=target_type,
                 effect=effect,
                 expires_at=expires_at,
                 reason=reason,
                 created_by=actor.label[:255],
             )
-            setattr(override, TARGET_FIELD[target_type], target)
+            set_target(override, target_type, target)
             try:
                 with transaction.atomic():
                     override.save(force_insert=True)
@@ -75,8 +73,6 @@ def set_override(
                 changes={"override": (None, effect)},
                 context={"grant": key, "expires_at": expires_at, "reason": reason},
             )
-    from ..reconcile import reconcile_people
-
     return override, reconcile_people([user.pk], actor=actor)
 
 
@@ -92,18 +88,11 @@ def remove_override(override: Override, *, actor: Actor) -> dict[str, int]:
                 changes={"override": (override.effect, None)},
                 context={"grant": override.key},
             )
-    from ..reconcile import reconcile_people
-
     return reconcile_people([override.user_id], actor=actor)
 
 
 def _check(target_type: str, target: Any, effect: str, expires_at: datetime | None, reason: str) -> None:
-    if target_type not in TargetType.values:
-        raise InvalidInput("target_type", f"unknown target type {str(target_type)[:32]!r}")
-    if not isinstance(target, TARGET_MODEL[target_type]) or target.pk is None:
-        raise InvalidInput(
-            "target", f"the target must be an existing {TargetType(target_type).label.lower()}"
-        )
+    check_target(target_type, target)
     if effect not in OverrideEffect.values:
         raise InvalidInput("effect", "the effect must be allow or deny")
     if expires_at is not None and expires_at <= timezone.now():

@@ -9,6 +9,7 @@ from lms_identity.services.audit import Actor, record_event
 
 from ..errors import InvalidInput
 from ..models import Capability, HrAttribute, HrRoleMapping, RoleTemplate
+from ..reconcile import reconcile_people
 
 
 def check_capabilities(capabilities: Any) -> list[str]:
@@ -94,8 +95,6 @@ def check_hr_mapping(attribute: str, value: Any, role: RoleTemplate | None) -> N
 
 
 def _reconcile_covered(mapping: HrRoleMapping, actor: Actor) -> dict[str, int]:
-    from ..reconcile import reconcile_people
-
     people = User.objects.filter(**{f"{mapping.attribute}__iexact": mapping.value}).values_list(
         "pk", flat=True
     )

@@ -11,12 +11,13 @@ from lms_identity.services import outbox
 from lms_identity.services.audit import Actor, record_event
 
 from ..errors import InvalidInput
+from ..matching import check_policy, check_selector, selector_q
 from ..models import EntitlementRule, Grant, GrantState, LicensePool, RemovalPolicy, TargetType
-from ..rules import check_policy, check_selector, check_target, selector_q
+from ..reconcile import list_people_affected_by_rule, reconcile_people
+from ..targets import check_target, get_kind, rule_origin_key, set_target
 from .pools import seats_in_use
 
 RULE_FIELDS = ("name", "enabled", "conditions", "hire_within_days", "removal_policy", "target_type", "target")
-TARGET_FIELD = {"course": "course", "path": "path", "role": "role", "seat": "pool"}
 PREVIEW_SAMPLE = 20
 # A rule change touching more people than this is applied by a worker rather than in the request.
 SYNC_LIMIT = 2000
@@ -45,11 +46,10 @@ def build_rule(
     if "target_type" in data or "target" in data or rule is None:
         target_type = data.get("target_type", draft.target_type)
         target = data.get("target", draft.target if rule else None)
+        if target is None:
+            raise InvalidInput("target_type", f"choose the {get_kind(target_type).noun} the rule grants")
         check_target(target_type, target)
-        _check_target_kind(target_type, target)
-        for kind, attr in TARGET_FIELD.items():
-            setattr(draft, attr, target if kind == target_type else None)
-        draft.target_type = target_type
+        set_target(draft, target_type, target)
     current_groups = list(rule.groups.values_list("pk", flat=True)) if rule else []
     group_ids, conditions = check_selector(
         group_ids=data.get("groups", current_groups),
@@ -79,8 +79,6 @@ def update_rule(
     """Validate and apply changes to a rule, then reconcile the people it selected before or selects now
     (so people who stop matching get its removal policy). Locks the rule. Returns (fields changed,
     summary); ([], {}) when nothing changed. Audited."""
-    from ..reconcile import list_people_affected_by_rule
-
     with transaction.atomic():
         rule = EntitlementRule.objects.select_for_update().get(pk=rule.pk)
         before_groups = sorted(rule.groups.values_list("pk", flat=True))
@@ -102,8 +100,6 @@ def delete_rule(rule: EntitlementRule, *, actor: Actor) -> dict[str, int]:
     disabled first and those people reconciled). The grants stay as history. Audited."""
     if rule.enabled:
         update_rule(rule, {"enabled": False}, actor=actor)
-    from ..reconcile import list_people_affected_by_rule, reconcile_people
-
     summary = reconcile_people(list_people_affected_by_rule(rule), actor=actor)
     with transaction.atomic():
         rule = EntitlementRule.objects.select_for_update().get(pk=rule.pk)
@@ -128,13 +124,13 @@ def preview_rule(rule: EntitlementRule, group_ids: Iterable[uuid.UUID]) -> dict[
     losing: set[uuid.UUID] = set()
     if rule.pk:
         from_rule = set(
-            Grant.objects.filter(origin_key=f"rule:{rule.pk}", state=GrantState.ACTIVE).values_list(
+            Grant.objects.filter(origin_key=rule_origin_key(rule.pk), state=GrantState.ACTIVE).values_list(
                 "user_id", flat=True
             )
         )
         other = set(
             Grant.objects.filter(key=key, state=GrantState.ACTIVE, user_id__in=from_rule)
-            .exclude(origin_key=f"rule:{rule.pk}")
+            .exclude(origin_key=rule_origin_key(rule.pk))
             .values_list("user_id", flat=True)
         )
         losing = from_rule - matched - other
@@ -161,18 +157,6 @@ def _names(ids: set[uuid.UUID]) -> list[str]:
     return sorted(str(u) for u in User.objects.filter(pk__in=sample))
 
 
-def _check_target_kind(target_type: str, target: Any) -> None:
-    from ..models import Course, LearningPath, RoleTemplate
-
-    expected = {"course": Course, "path": LearningPath, "role": RoleTemplate, "seat": LicensePool}[
-        target_type
-    ]
-    if not isinstance(target, expected) or target.pk is None:
-        raise InvalidInput(
-            "target", f"the target must be an existing {TargetType(target_type).label.lower()}"
-        )
-
-
 def _describe(rule: EntitlementRule, group_ids: list[uuid.UUID], _: Any) -> dict[str, tuple[Any, Any]]:
     return {
         "name": (None, rule.name),
@@ -188,8 +172,6 @@ def _describe(rule: EntitlementRule, group_ids: list[uuid.UUID], _: Any) -> dict
 def _reconcile_affected(rule: EntitlementRule, before: set[uuid.UUID], actor: Actor) -> dict[str, int]:
     """Reconcile the people a rule change touches: now when they are few, else on a worker (the outbox
     event `rule.changed` starts a resumable walk over list_people_affected_by_rule)."""
-    from ..reconcile import list_people_affected_by_rule, reconcile_people
-
     people = before | list_people_affected_by_rule(rule)
     if len(people) <= SYNC_LIMIT:
         return reconcile_people(people, actor=actor)

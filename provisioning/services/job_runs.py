@@ -11,16 +11,21 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Count
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeout
 
-from lms_identity.models import User
+from lms_identity.models import IdpConnection, User
 from lms_identity.services.audit import Actor
 from lms_identity.services.people_counts import live_people
+from provisioning import queue
 from provisioning.models import JobKind, JobRun, RunStatus, SweepSettings, Trigger
 from provisioning.sweeps.base import Sweep
 from provisioning.sweeps.registry import get_sweep
@@ -36,10 +41,6 @@ Progress = Callable[[JobRun], None]
 
 def transient_errors() -> tuple[type[BaseException], ...]:
     """Faults worth a retry: lost database or broker connections. Anything else fails once."""
-    from kombu.exceptions import OperationalError as BrokerError
-    from redis.exceptions import ConnectionError as RedisConnectionError
-    from redis.exceptions import TimeoutError as RedisTimeout
-
     return (OperationalError, InterfaceError, BrokerError, RedisConnectionError, RedisTimeout, LockLost)
 
 
@@ -60,11 +61,9 @@ def queue_job(kind: str, *, dry_run: bool, trigger: str, params: dict[str, Any] 
 
 
 def _publish_in_background(run_id: int, kind: str) -> None:
-    from provisioning import tasks
-
     def publish() -> None:
         try:
-            tasks.run_job.apply_async(kwargs={"kind": kind, "job_run_id": run_id}, retry=False)
+            queue.publish(queue.RUN_JOB, {"kind": kind, "job_run_id": run_id})
         except Exception as exc:  # noqa: BLE001 - broker down: resume_job_runs will start it
             log.info("job run %s not published yet (%s)", run_id, exc.__class__.__name__)
 
@@ -234,8 +233,6 @@ def check_brake(candidates: Any, config: SweepSettings) -> list[dict[str, Any]]:
 
 
 def _brake(run: JobRun, tripped: list[dict[str, Any]]) -> None:
-    from lms_identity.models import IdpConnection
-
     names = dict(
         IdpConnection.objects.filter(pk__in=[t["connection"] for t in tripped]).values_list("pk", "slug")
     )
@@ -271,10 +268,6 @@ def resume_job_runs() -> dict[str, int]:
     """Start queued runs the broker never delivered (queued over a minute ago) and resume runs a dead
     worker left running (no heartbeat for twice the lock's lifetime). Idempotent: the lease makes a
     duplicate start a no-op."""
-    from datetime import timedelta
-
-    from provisioning import tasks
-
     now = timezone.now()
     queued = JobRun.objects.filter(status=RunStatus.QUEUED, created_at__lt=now - timedelta(minutes=1))
     stale = JobRun.objects.filter(
@@ -282,7 +275,9 @@ def resume_job_runs() -> dict[str, int]:
     )
     started = 0
     for run in [*queued, *stale]:
-        tasks.run_job.apply_async(kwargs={"kind": run.kind, "job_run_id": run.pk, "params": run.params})
+        queue.publish(
+            queue.RUN_JOB, {"kind": run.kind, "job_run_id": run.pk, "params": run.params}, retry=True
+        )
         started += 1
     return {"started": started}
 

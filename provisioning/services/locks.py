@@ -13,6 +13,8 @@ from typing import Protocol
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
+from redis import Redis
+from redis.exceptions import LockError
 
 from provisioning.models import JobLock
 
@@ -31,9 +33,7 @@ class RedisLease:
     """A redis-py Lock: SET NX PX with a random token; extend and release check the token (Lua)."""
 
     def __init__(self, name: str, ttl: int) -> None:
-        import redis
-
-        client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=5, socket_connect_timeout=3)
+        client = Redis.from_url(settings.REDIS_URL, socket_timeout=5, socket_connect_timeout=3)
         self._lock = client.lock(f"lms:lock:{name}", timeout=ttl, blocking=False)
         self._ttl = ttl
 
@@ -41,16 +41,12 @@ class RedisLease:
         return bool(self._lock.acquire(blocking=False))
 
     def extend(self) -> None:
-        from redis.exceptions import LockError
-
         try:
             self._lock.reacquire()
         except LockError:
             raise LockLost() from None
 
     def release(self) -> None:
-        from redis.exceptions import LockError
-
         try:
             self._lock.release()
         except LockError:

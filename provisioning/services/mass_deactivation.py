@@ -16,6 +16,7 @@ from lms_identity.services.people_counts import live_people
 from provisioning.models import JobKind
 
 from .alerts import raise_alert
+from .job_runs import get_sweep_settings
 
 WINDOW = timedelta(hours=1)
 
@@ -27,8 +28,6 @@ def hold_mass_deactivations(user_ids: set[str]) -> set[str]:
     batch (the connection's size comes from the trigger-kept LivePeopleCount)."""
     if not user_ids:
         return set()
-    from .job_runs import get_sweep_settings
-
     config = get_sweep_settings(JobKind.INACTIVE_ACCESS)
     if config.brake_share >= 1:
         return set()

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from lms_identity.models import Membership, OutboxEvent
 from lms_identity.services import outbox
+from provisioning import queue
 
 from .latency import leavers_of
 from .mass_deactivation import hold_mass_deactivations
@@ -124,14 +125,12 @@ def _dispatch_batch(batch_size: int) -> dict[str, int]:
 
 
 def _publish(plan: DispatchPlan) -> int:
-    from provisioning import tasks
-
     sent = 0
     for user_ids, leavers in plan.chunks(settings.OUTBOX_RECONCILE_CHUNK):
-        tasks.reconcile_people.apply_async(kwargs={"user_ids": user_ids, "leavers": leavers}, retry=False)
+        queue.publish(queue.RECONCILE_PEOPLE, {"user_ids": user_ids, "leavers": leavers})
         sent += 1
     for rule_id in sorted(plan.rule_ids):
-        tasks.recompute_rule.apply_async(kwargs={"rule_id": rule_id}, retry=False)
+        queue.publish(queue.RECOMPUTE_RULE, {"rule_id": rule_id})
         sent += 1
     return sent
 
@@ -156,13 +155,11 @@ def nudge() -> None:
 
 
 def _nudge_loop() -> None:
-    from provisioning import tasks
-
     while True:
         with _nudge_lock:
             _nudge_state["again"] = False
         try:
-            tasks.drain_outbox.apply_async(retry=False)
+            queue.publish(queue.DRAIN_OUTBOX)
         except Exception as exc:  # noqa: BLE001 - any broker failure: the beat drain will find the rows
             log.info("outbox nudge not sent (%s); the periodic drain will pick the events up", exc)
         with _nudge_lock:

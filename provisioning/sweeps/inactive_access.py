@@ -8,6 +8,8 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from courses.models import Grant, GrantState
+from courses.reconcile import reconcile_people
 from lms_identity.models import User, UserSession
 from lms_identity.services.audit import Actor, record_events
 from lms_identity.services.sessions import end_sessions_of
@@ -21,8 +23,6 @@ class InactiveAccessSweep(Sweep):
     defaults = {"days": 0}
 
     def candidates(self, config: SweepSettings, params: dict[str, Any]) -> QuerySet[User]:
-        from courses.models import Grant, GrantState
-
         sessions = UserSession.objects.filter(user=OuterRef("pk"))
         grants = Grant.objects.filter(user=OuterRef("pk"), state=GrantState.ACTIVE)
         return User.objects.filter(Q(is_active=False) | Q(deleted_at__isnull=False)).filter(
@@ -30,8 +30,6 @@ class InactiveAccessSweep(Sweep):
         )
 
     def act(self, people: list[User], *, actor: Actor, config: SweepSettings) -> Counter[str]:
-        from courses.reconcile import reconcile_people
-
         counts: Counter[str] = Counter()
         ended = end_sessions_of(u.pk for u in people)
         record_events(

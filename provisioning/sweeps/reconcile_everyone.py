@@ -6,6 +6,8 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from courses.models import EntitlementRule
+from courses.reconcile import list_people_affected_by_rule, reconcile_people
 from lms_identity.models import User
 from lms_identity.services.audit import Actor
 from provisioning.models import JobKind, SweepSettings
@@ -23,8 +25,6 @@ class ReconcileEveryoneJob(Sweep):
         return User.objects.all()
 
     def act(self, people: list[User], *, actor: Actor, config: SweepSettings) -> Counter[str]:
-        from courses.reconcile import reconcile_people
-
         summary = reconcile_people([u.pk for u in people], actor=actor)
         counts: Counter[str] = Counter({k: v for k, v in summary.items() if v and k != "people"})
         counts["people"] += len(people)
@@ -35,9 +35,6 @@ class RecomputeRuleJob(ReconcileEveryoneJob):
     kind = JobKind.RECOMPUTE_RULE
 
     def candidates(self, config: SweepSettings, params: dict[str, Any]) -> QuerySet[User]:
-        from courses.models import EntitlementRule
-        from courses.reconcile import list_people_affected_by_rule
-
         rule = EntitlementRule.objects.filter(pk=int(params.get("rule_id") or 0)).first()
         if rule is None:
             return User.objects.none()

@@ -17,7 +17,8 @@ from django.utils import timezone
 from lms_identity.models import Group, Membership, User
 
 from .errors import InvalidInput
-from .models import EntitlementRule, RemovalPolicy, TargetType
+from .models import EntitlementRule, RemovalPolicy
+from .targets import rule_origin_key
 
 # Attributes a condition may name; custom attributes are named "custom_attributes.<key>".
 ATTRIBUTES = ("department", "title", "division", "organization", "cost_center")
@@ -66,7 +67,7 @@ def compile_rule(rule: EntitlementRule, group_ids: Iterable[uuid.UUID], today: d
         enabled=rule.enabled,
         target_type=rule.target_type,
         target_key=rule.target_key,
-        origin_key=f"rule:{rule.pk}",
+        origin_key=rule_origin_key(rule.pk),
         removal_policy=rule.removal_policy,
         group_ids=frozenset(group_ids),
         conditions=tuple(
@@ -163,15 +164,6 @@ def _check_conditions(conditions: Any) -> list[dict[str, Any]]:
             raise InvalidInput("conditions", f"a value of {attribute} contains a NUL character")
         normalised.append({"attribute": attribute, "values": [str(v) for v in values]})
     return normalised
-
-
-def check_target(target_type: str, target: Any) -> None:
-    if target_type not in TargetType.values:
-        raise InvalidInput("target_type", f"unknown target type {str(target_type)[:32]!r}")
-    if target is None:
-        raise InvalidInput(
-            "target_type", f"choose the {TargetType(target_type).label.lower()} the rule grants"
-        )
 
 
 def check_policy(policy: str) -> None:
