@@ -39,7 +39,7 @@ from .services.roles import (
     save_role,
 )
 from .services.rules import build_rule, create_rule, delete_rule, preview_rule, update_rule
-from .targets import FIELDS, find_kind, target_key
+from .targets import FIELDS, Origin, find_kind, rule_origin_key, target_key
 
 
 def _summary(summary: dict[str, int]) -> str:
@@ -256,7 +256,7 @@ class EntitlementRuleAdmin(admin.ModelAdmin):
     actions = ["disable_rules"]
 
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
-        rows = Grant.objects.filter(origin="rule", state=GrantState.ACTIVE).values_list("origin_key")
+        rows = Grant.objects.filter(origin=Origin.RULE, state=GrantState.ACTIVE).values_list("origin_key")
         self._live = dict(rows.annotate(n=Count("id")).values_list("origin_key", "n"))
         return super().changelist_view(request, extra_context)
 
@@ -266,7 +266,7 @@ class EntitlementRuleAdmin(admin.ModelAdmin):
 
     @admin.display(description="Active grants")
     def live_grants(self, obj: EntitlementRule) -> int:
-        return getattr(self, "_live", {}).get(f"rule:{obj.pk}", 0)
+        return getattr(self, "_live", {}).get(rule_origin_key(obj.pk), 0)
 
     def save_model(self, request: HttpRequest, obj: EntitlementRule, form: Any, change: bool) -> None:
         actor = Actor.of_admin(request.user)

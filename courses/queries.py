@@ -63,7 +63,8 @@ def check_course_access(user: Any, course: Course) -> None:
         raise NotEntitled("This course is not published yet.")
     if course.pk in entitled_course_ids(user):
         return
-    keys = [f"course:{course.pk}", *(f"path:{p}" for p in course.paths.values_list("pk", flat=True))]
+    paths = course.paths.values_list("pk", flat=True)
+    keys = [target_key(TargetType.COURSE, course.pk), *(target_key(TargetType.PATH, p) for p in paths)]
     if Override.objects.filter(user_id=user.pk, key__in=keys, effect=OverrideEffect.DENY).exists():
         raise NotEntitled("An administrator has blocked your access to this course.")
     states = set(Grant.objects.filter(user_id=user.pk, key__in=keys).values_list("state", flat=True))

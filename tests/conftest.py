@@ -2,7 +2,7 @@ import pytest
 
 from lms_identity.services.audit import Actor
 from lms_identity.services.tokens import issue_scim_token
-from tests.factories import ConnectionFactory
+from tests.factories import ConnectionFactory, GroupFactory, MembershipFactory, UserFactory
 
 
 @pytest.fixture
@@ -19,6 +19,21 @@ def other_connection():
 def scim_token(connection):
     _, raw = issue_scim_token(connection, actor=Actor.system("tests"))
     return raw
+
+
+@pytest.fixture
+def team(connection):
+    """team(name, members=0): a group of the test connection with that many new people in it; returns
+    (group, people)."""
+
+    def make(name, members=0):
+        group = GroupFactory(connection=connection, display_name=name)
+        people = [UserFactory(connection=connection) for _ in range(members)]
+        for person in people:
+            MembershipFactory(group=group, user=person)
+        return group, people
+
+    return make
 
 
 @pytest.fixture

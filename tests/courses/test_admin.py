@@ -4,7 +4,7 @@ import pytest
 
 from courses.models import EntitlementRule, Grant, LicensePool, Override
 from courses.services.pools import create_pool
-from tests.factories import UserFactory
+from tests.factories import CourseFactory, EntitlementRuleFactory, OverrideFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -24,9 +24,9 @@ def rule_form(course, group=None, **extra):
     return data
 
 
-def test_preview_in_the_admin_shows_who_would_gain_and_saves_nothing(admin_client, team, make_course):
+def test_preview_in_the_admin_shows_who_would_gain_and_saves_nothing(admin_client, team):
     group, people = team("Engineering", members=2)
-    course = make_course("python")
+    course = CourseFactory(slug="python")
 
     response = admin_client.post(
         "/admin/courses/entitlementrule/add/", {**rule_form(course, group), "_preview": "1"}
@@ -39,9 +39,9 @@ def test_preview_in_the_admin_shows_who_would_gain_and_saves_nothing(admin_clien
     assert not EntitlementRule.objects.exists() and not Grant.objects.exists()
 
 
-def test_saving_a_rule_in_the_admin_grants_the_people_already_in_the_group(admin_client, team, make_course):
+def test_saving_a_rule_in_the_admin_grants_the_people_already_in_the_group(admin_client, team):
     group, people = team("Engineering", members=2)
-    course = make_course("python")
+    course = CourseFactory(slug="python")
 
     response = admin_client.post("/admin/courses/entitlementrule/add/", rule_form(course, group), follow=True)
 
@@ -57,8 +57,8 @@ def test_saving_a_rule_in_the_admin_grants_the_people_already_in_the_group(admin
         ({"conditions": "{not json"}, "Enter a valid JSON"),
     ],
 )
-def test_a_bad_rule_in_the_admin_is_a_form_error(admin_client, make_course, extra, words):
-    course = make_course("python")
+def test_a_bad_rule_in_the_admin_is_a_form_error(admin_client, extra, words):
+    course = CourseFactory(slug="python")
 
     response = admin_client.post("/admin/courses/entitlementrule/add/", rule_form(course, **extra))
 
@@ -67,10 +67,10 @@ def test_a_bad_rule_in_the_admin_is_a_form_error(admin_client, make_course, extr
     assert not EntitlementRule.objects.exists()
 
 
-def test_a_rule_without_its_target_is_a_form_error(admin_client, team, make_course):
+def test_a_rule_without_its_target_is_a_form_error(admin_client, team):
     group, _ = team("Engineering")
 
-    data = rule_form(make_course("python"), group)
+    data = rule_form(CourseFactory(slug="python"), group)
     data["course"] = ""
 
     response = admin_client.post("/admin/courses/entitlementrule/add/", data)
@@ -80,10 +80,10 @@ def test_a_rule_without_its_target_is_a_form_error(admin_client, team, make_cour
     assert not EntitlementRule.objects.exists()
 
 
-def test_a_seat_count_below_the_seats_in_use_is_a_form_error(admin_client, team, rule_for, actor):
+def test_a_seat_count_below_the_seats_in_use_is_a_form_error(admin_client, team, system_actor):
     group, _ = team("Design", members=3)
-    pool = create_pool(actor=actor, product="Figma", seat_count=5)
-    rule_for(pool, groups=[group])
+    pool = create_pool(actor=system_actor, product="Figma", seat_count=5)
+    EntitlementRuleFactory(target=pool, groups=[group])
 
     response = admin_client.post(
         f"/admin/courses/licensepool/{pool.pk}/change/",
@@ -95,12 +95,11 @@ def test_a_seat_count_below_the_seats_in_use_is_a_form_error(admin_client, team,
     assert LicensePool.objects.get(pk=pool.pk).seat_count == 5
 
 
-def test_an_allow_beside_a_deny_override_is_a_form_error(admin_client, connection, make_course, actor):
-    from courses.services.overrides import set_override
+def test_an_allow_beside_a_deny_override_is_a_form_error(admin_client, connection, system_actor):
 
     person = UserFactory(connection=connection)
-    course = make_course("python")
-    set_override(person, actor=actor, target_type="course", target=course, effect="deny")
+    course = CourseFactory(slug="python")
+    OverrideFactory(user=person, target=course, effect="deny")
 
     response = admin_client.post(
         "/admin/courses/override/add/",
@@ -112,9 +111,11 @@ def test_an_allow_beside_a_deny_override_is_a_form_error(admin_client, connectio
     assert list(Override.objects.values_list("effect", flat=True)) == ["deny"]
 
 
-def test_the_pool_list_shows_seats_in_use(admin_client, team, rule_for, actor):
+def test_the_pool_list_shows_seats_in_use(admin_client, team, system_actor):
     group, _ = team("Design", members=3)
-    rule_for(create_pool(actor=actor, product="Figma", seat_count=4), groups=[group])
+    EntitlementRuleFactory(
+        target=create_pool(actor=system_actor, product="Figma", seat_count=4), groups=[group]
+    )
 
     page = admin_client.get("/admin/courses/licensepool/").content.decode()
 
@@ -144,21 +145,23 @@ def test_every_admin_page_opens(admin_client, url):
 @pytest.mark.parametrize(
     "url", ["/admin/courses/entitlementrule/", "/admin/courses/grant/", "/admin/courses/licensepool/"]
 )
-def test_admin_lists_cost_the_same_queries_for_one_or_many_rows(
-    admin_client, team, make_course, rule_for, actor, url
-):
+def test_admin_lists_cost_the_same_queries_for_one_or_many_rows(admin_client, team, system_actor, url):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     group, _ = team("Engineering", members=2)
-    rule_for(make_course("first"), groups=[group])
-    rule_for(create_pool(actor=actor, product="Figma", seat_count=5), groups=[group])
+    EntitlementRuleFactory(target=CourseFactory(slug="first"), groups=[group])
+    EntitlementRuleFactory(
+        target=create_pool(actor=system_actor, product="Figma", seat_count=5), groups=[group]
+    )
     with CaptureQueriesContext(connection) as few:
         admin_client.get(url)
     more, _ = team("Sales", members=6)
     for n in range(4):
-        rule_for(make_course(f"course-{n}"), groups=[more])
-    rule_for(create_pool(actor=actor, product="Miro", seat_count=5), groups=[more])
+        EntitlementRuleFactory(target=CourseFactory(slug=f"course-{n}"), groups=[more])
+    EntitlementRuleFactory(
+        target=create_pool(actor=system_actor, product="Miro", seat_count=5), groups=[more]
+    )
 
     with CaptureQueriesContext(connection) as many:
         response = admin_client.get(url)
@@ -167,12 +170,12 @@ def test_admin_lists_cost_the_same_queries_for_one_or_many_rows(
     assert len(many.captured_queries) == len(few.captured_queries)
 
 
-def test_a_role_the_hr_matrix_grants_cannot_be_made_explicit_only(admin_client, actor):
+def test_a_role_the_hr_matrix_grants_cannot_be_made_explicit_only(admin_client, system_actor):
     from courses.models import RoleTemplate
     from courses.services.roles import add_hr_mapping
 
     instructor = RoleTemplate.objects.get(slug="instructor")
-    add_hr_mapping(actor=actor, attribute="department", value="Teaching", role=instructor)
+    add_hr_mapping(actor=system_actor, attribute="department", value="Teaching", role=instructor)
 
     response = admin_client.post(
         f"/admin/courses/roletemplate/{instructor.pk}/change/",

@@ -6,7 +6,7 @@ from rest_framework.test import APIClient
 
 from courses.models import EntitlementRule, Grant, LicensePool, RoleTemplate
 from lms_identity.models import User
-from tests.factories import UserFactory
+from tests.factories import CourseFactory, EntitlementRuleFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -42,9 +42,9 @@ def test_create_a_course_and_a_path_of_ordered_courses(api):
     assert api.get("/api/v1/paths/backend/").json()["courses"] == ["advanced", "basics"]
 
 
-def test_a_rule_created_by_api_grants_people_already_in_the_group(api, team, make_course):
+def test_a_rule_created_by_api_grants_people_already_in_the_group(api, team):
     group, people = team("Engineering", members=2)
-    course = make_course("python")
+    course = CourseFactory(slug="python")
 
     response = api.post(
         "/api/v1/rules/",
@@ -60,9 +60,9 @@ def test_a_rule_created_by_api_grants_people_already_in_the_group(api, team, mak
     ]
 
 
-def test_preview_says_who_would_gain_and_saves_nothing(api, team, make_course):
+def test_preview_says_who_would_gain_and_saves_nothing(api, team):
     group, people = team("Engineering", members=3)
-    course = make_course("python")
+    course = CourseFactory(slug="python")
 
     response = api.post(
         "/api/v1/rules/preview/",
@@ -76,10 +76,10 @@ def test_preview_says_who_would_gain_and_saves_nothing(api, team, make_course):
     assert not EntitlementRule.objects.exists() and not Grant.objects.exists()
 
 
-def test_preview_of_a_change_says_who_would_lose_what(api, team, make_course, rule_for):
+def test_preview_of_a_change_says_who_would_lose_what(api, team):
     eng, eng_people = team("Engineering", members=2)
     sales, _ = team("Sales", members=1)
-    rule = rule_for(make_course("python"), groups=[eng], policy="revoke")
+    rule = EntitlementRuleFactory(target=CourseFactory(slug="python"), groups=[eng], removal_policy="revoke")
 
     response = api.post(f"/api/v1/rules/{rule.pk}/preview/", {"groups": [str(sales.pk)]}, format="json")
 
@@ -88,9 +88,11 @@ def test_preview_of_a_change_says_who_would_lose_what(api, team, make_course, ru
     assert Grant.objects.filter(state="active").count() == 2
 
 
-def test_disabling_a_rule_by_api_applies_its_removal_policy(api, team, make_course, rule_for):
+def test_disabling_a_rule_by_api_applies_its_removal_policy(api, team):
     group, people = team("Engineering", members=2)
-    rule = rule_for(make_course("python"), groups=[group], policy="revoke")
+    rule = EntitlementRuleFactory(
+        target=CourseFactory(slug="python"), groups=[group], removal_policy="revoke"
+    )
 
     response = api.patch(f"/api/v1/rules/{rule.pk}/", {"enabled": False}, format="json")
 
@@ -98,12 +100,12 @@ def test_disabling_a_rule_by_api_applies_its_removal_policy(api, team, make_cour
     assert set(Grant.objects.values_list("state", flat=True)) == {"revoked"}
 
 
-def test_pool_usage_shows_seats_and_holders(api, team, rule_for):
+def test_pool_usage_shows_seats_and_holders(api, team):
     group, people = team("Design", members=3)
     pool_id = api.post("/api/v1/license-pools/", {"product": "Figma", "seat_count": 4}, format="json").json()[
         "id"
     ]
-    rule_for(LicensePool.objects.get(pk=pool_id), groups=[group])
+    EntitlementRuleFactory(target=LicensePool.objects.get(pk=pool_id), groups=[group])
 
     usage = api.get(f"/api/v1/license-pools/{pool_id}/usage/").json()
 
@@ -148,8 +150,8 @@ def rule_body(**overrides):
         ({"hire_within_days": 10**12}, "hire_within_days", ""),
     ],
 )
-def test_a_bad_rule_is_refused_with_the_field_named(api, make_course, body, field, words):
-    course = make_course("python")
+def test_a_bad_rule_is_refused_with_the_field_named(api, body, field, words):
+    course = CourseFactory(slug="python")
     data = rule_body(target_id=course.pk, **body) if "target_id" not in body else rule_body(**body)
 
     response = api.post("/api/v1/rules/", data, format="json")
@@ -159,12 +161,12 @@ def test_a_bad_rule_is_refused_with_the_field_named(api, make_course, body, fiel
     assert not EntitlementRule.objects.exists()
 
 
-def test_a_seat_count_below_the_seats_in_use_is_a_400_and_nothing_changes(api, team, rule_for):
+def test_a_seat_count_below_the_seats_in_use_is_a_400_and_nothing_changes(api, team):
     group, _ = team("Design", members=3)
     pool_id = api.post("/api/v1/license-pools/", {"product": "Figma", "seat_count": 5}, format="json").json()[
         "id"
     ]
-    rule_for(LicensePool.objects.get(pk=pool_id), groups=[group])
+    EntitlementRuleFactory(target=LicensePool.objects.get(pk=pool_id), groups=[group])
 
     response = api.patch(f"/api/v1/license-pools/{pool_id}/", {"seat_count": 2}, format="json")
 
@@ -173,9 +175,9 @@ def test_a_seat_count_below_the_seats_in_use_is_a_400_and_nothing_changes(api, t
     assert LicensePool.objects.get(pk=pool_id).seat_count == 5
 
 
-def test_an_allow_override_beside_a_deny_for_the_same_target_is_refused(api, connection, make_course):
+def test_an_allow_override_beside_a_deny_for_the_same_target_is_refused(api, connection):
     person = UserFactory(connection=connection)
-    course = make_course("python")
+    course = CourseFactory(slug="python")
     body = {"user": str(person.pk), "target_type": "course", "target_id": course.pk}
     assert api.post("/api/v1/overrides/", {**body, "effect": "deny"}, format="json").status_code == 201
 

@@ -4,7 +4,7 @@ import pytest
 
 from courses.models import Grant
 from lms_identity.models import Group, Membership
-from tests.factories import UserFactory
+from tests.factories import CourseFactory, EntitlementRuleFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -20,9 +20,7 @@ def test_an_idp_group_cannot_be_edited_in_the_admin(admin_client, team):
     assert Group.objects.get(pk=group.pk).display_name == "Engineering"
 
 
-def test_a_manual_group_made_in_the_admin_feeds_a_rule(
-    admin_client, connection, make_course, rule_for, actor
-):
+def test_a_manual_group_made_in_the_admin_feeds_a_rule(admin_client, connection, system_actor):
     from courses.reconcile import reconcile_people
 
     person = UserFactory(connection=connection)
@@ -32,9 +30,9 @@ def test_a_manual_group_made_in_the_admin_feeds_a_rule(
         {"connection": connection.pk, "display_name": "Mentors", "members": [person.pk]},
     )
     group = Group.objects.get(display_name="Mentors")
-    course = make_course("mentoring")
-    rule_for(course, groups=[group])
-    reconcile_people([person.pk], actor=actor)
+    course = CourseFactory(slug="mentoring")
+    EntitlementRuleFactory(target=course, groups=[group])
+    reconcile_people([person.pk], actor=system_actor)
 
     assert response.status_code == 302
     assert group.source == "manual"

@@ -4,9 +4,14 @@ import pytest
 from django.test import Client
 
 from courses.models import Enrollment, Progress
-from courses.services.overrides import set_override
 from courses.services.progress import record_progress
-from tests.factories import UserFactory
+from tests.factories import (
+    CourseFactory,
+    EntitlementRuleFactory,
+    LearningPathFactory,
+    OverrideFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -17,13 +22,13 @@ def signed_in(user):
     return client
 
 
-def test_my_learning_lists_entitled_courses_with_progress(team, make_course, make_path, rule_for, actor):
+def test_my_learning_lists_entitled_courses_with_progress(team, system_actor):
     group, (person,) = team("Engineering", members=1)
-    python, sql = make_course("python"), make_course("sql")
-    make_course("cooking")
-    rule_for(python, groups=[group])
-    rule_for(make_path("backend", [sql]), groups=[group])
-    record_progress(person, python, progress=Progress.IN_PROGRESS, actor=actor)
+    python, sql = CourseFactory(slug="python"), CourseFactory(slug="sql")
+    CourseFactory(slug="cooking")
+    EntitlementRuleFactory(target=python, groups=[group])
+    EntitlementRuleFactory(target=LearningPathFactory(slug="backend", courses=[sql]), groups=[group])
+    record_progress(person, python, progress=Progress.IN_PROGRESS, actor=system_actor)
 
     page = signed_in(person).get("/learn/").content.decode()
 
@@ -34,10 +39,10 @@ def test_my_learning_lists_entitled_courses_with_progress(team, make_course, mak
     assert "Not started" in page and "Notstarted" not in page
 
 
-def test_an_entitled_learner_opens_the_course_and_records_progress(team, make_course, rule_for):
+def test_an_entitled_learner_opens_the_course_and_records_progress(team):
     group, (person,) = team("Engineering", members=1)
-    course = make_course("python")
-    rule_for(course, groups=[group])
+    course = CourseFactory(slug="python")
+    EntitlementRuleFactory(target=course, groups=[group])
     client = signed_in(person)
 
     assert client.get("/learn/courses/python/").status_code == 200
@@ -47,9 +52,9 @@ def test_an_entitled_learner_opens_the_course_and_records_progress(team, make_co
     assert Enrollment.objects.get(user=person, course=course).progress == Progress.COMPLETED
 
 
-def test_a_learner_cannot_open_a_course_they_are_not_entitled_to_by_url(connection, make_course):
+def test_a_learner_cannot_open_a_course_they_are_not_entitled_to_by_url(connection):
     person = UserFactory(connection=connection)
-    make_course("python")
+    CourseFactory(slug="python")
 
     response = signed_in(person).get("/learn/courses/python/")
 
@@ -57,9 +62,9 @@ def test_a_learner_cannot_open_a_course_they_are_not_entitled_to_by_url(connecti
     assert "none of your teams or attributes grants it" in response.content.decode()
 
 
-def test_a_learner_cannot_record_progress_in_a_course_they_are_not_entitled_to(connection, make_course):
+def test_a_learner_cannot_record_progress_in_a_course_they_are_not_entitled_to(connection):
     person = UserFactory(connection=connection)
-    make_course("python")
+    CourseFactory(slug="python")
 
     response = signed_in(person).post("/learn/courses/python/progress/", {"progress": "completed"})
 
@@ -67,9 +72,9 @@ def test_a_learner_cannot_record_progress_in_a_course_they_are_not_entitled_to(c
     assert not Enrollment.objects.exists()
 
 
-def test_a_learner_cannot_open_a_course_they_are_not_entitled_to_by_api(connection, make_course):
+def test_a_learner_cannot_open_a_course_they_are_not_entitled_to_by_api(connection):
     person = UserFactory(connection=connection)
-    make_course("python")
+    CourseFactory(slug="python")
 
     response = signed_in(person).get("/api/v1/learn/courses/python/")
 
@@ -77,9 +82,9 @@ def test_a_learner_cannot_open_a_course_they_are_not_entitled_to_by_api(connecti
     assert "none of your teams or attributes grants it" in response.json()["detail"]
 
 
-def test_an_entitled_learner_gets_the_course_by_api(team, make_course, rule_for):
+def test_an_entitled_learner_gets_the_course_by_api(team):
     group, (person,) = team("Engineering", members=1)
-    rule_for(make_course("python"), groups=[group])
+    EntitlementRuleFactory(target=CourseFactory(slug="python"), groups=[group])
 
     response = signed_in(person).get("/api/v1/learn/courses/python/")
 
@@ -87,11 +92,11 @@ def test_an_entitled_learner_gets_the_course_by_api(team, make_course, rule_for)
     assert response.json()["progress"] == "not_started"
 
 
-def test_a_denied_learner_is_told_an_administrator_blocked_it(team, make_course, rule_for, actor):
+def test_a_denied_learner_is_told_an_administrator_blocked_it(team, system_actor):
     group, (person,) = team("Engineering", members=1)
-    course = make_course("python")
-    rule_for(course, groups=[group])
-    set_override(person, actor=actor, target_type="course", target=course, effect="deny")
+    course = CourseFactory(slug="python")
+    EntitlementRuleFactory(target=course, groups=[group])
+    OverrideFactory(user=person, target=course, effect="deny")
 
     response = signed_in(person).get("/learn/courses/python/")
 
@@ -99,13 +104,11 @@ def test_a_denied_learner_is_told_an_administrator_blocked_it(team, make_course,
     assert "An administrator has blocked your access" in response.content.decode()
 
 
-def test_a_course_denied_to_a_learner_stays_closed_when_a_granted_path_holds_it(
-    team, make_course, make_path, rule_for, actor
-):
+def test_a_course_denied_to_a_learner_stays_closed_when_a_granted_path_holds_it(team, system_actor):
     group, (person,) = team("Engineering", members=1)
-    course = make_course("python")
-    rule_for(make_path("backend", [course]), groups=[group])
-    set_override(person, actor=actor, target_type="course", target=course, effect="deny")
+    course = CourseFactory(slug="python")
+    EntitlementRuleFactory(target=LearningPathFactory(slug="backend", courses=[course]), groups=[group])
+    OverrideFactory(user=person, target=course, effect="deny")
 
     response = signed_in(person).get("/learn/courses/python/")
 
@@ -113,14 +116,14 @@ def test_a_course_denied_to_a_learner_stays_closed_when_a_granted_path_holds_it(
     assert "An administrator has blocked your access" in response.content.decode()
 
 
-def test_a_suspended_learner_is_told_why(team, make_course, rule_for, actor):
+def test_a_suspended_learner_is_told_why(team, system_actor):
     from courses.reconcile import reconcile_people
     from lms_identity.services.groups import remove_group_members
 
     group, (person,) = team("Engineering", members=1)
-    rule_for(make_course("python"), groups=[group], policy="suspend")
-    remove_group_members(group, [person.pk], actor=actor)
-    reconcile_people([person.pk], actor=actor)
+    EntitlementRuleFactory(target=CourseFactory(slug="python"), groups=[group], removal_policy="suspend")
+    remove_group_members(group, [person.pk], actor=system_actor)
+    reconcile_people([person.pk], actor=system_actor)
 
     response = signed_in(person).get("/learn/courses/python/")
 
@@ -128,9 +131,9 @@ def test_a_suspended_learner_is_told_why(team, make_course, rule_for, actor):
     assert "suspended" in response.content.decode()
 
 
-def test_an_unpublished_course_is_refused_even_when_granted(team, make_course, rule_for):
+def test_an_unpublished_course_is_refused_even_when_granted(team):
     group, (person,) = team("Engineering", members=1)
-    rule_for(make_course("draft", published=False), groups=[group])
+    EntitlementRuleFactory(target=CourseFactory(slug="draft", published=False), groups=[group])
 
     response = signed_in(person).get("/learn/courses/draft/")
 
@@ -142,21 +145,21 @@ def test_an_unknown_course_is_404(connection):
     assert signed_in(UserFactory(connection=connection)).get("/learn/courses/nope/").status_code == 404
 
 
-def test_the_learn_pages_need_a_sign_in(make_course):
-    make_course("python")
+def test_the_learn_pages_need_a_sign_in():
+    CourseFactory(slug="python")
 
     assert Client().get("/learn/courses/python/").status_code == 302
     assert Client().get("/api/v1/learn/courses/python/").status_code in (401, 403)
 
 
-def test_a_manager_sees_direct_and_indirect_reports_with_their_progress(connection, make_course, actor):
+def test_a_manager_sees_direct_and_indirect_reports_with_their_progress(connection, system_actor):
     boss = UserFactory(connection=connection, display_name="Boss")
     lead = UserFactory(connection=connection, display_name="Lead", manager=boss)
     engineer = UserFactory(connection=connection, display_name="Engineer", manager=lead)
     UserFactory(connection=connection, display_name="Stranger")
-    course = make_course("python")
-    set_override(engineer, actor=actor, target_type="course", target=course, effect="allow")
-    record_progress(engineer, course, progress=Progress.COMPLETED, actor=actor)
+    course = CourseFactory(slug="python")
+    OverrideFactory(user=engineer, target=course, effect="allow")
+    record_progress(engineer, course, progress=Progress.COMPLETED, actor=system_actor)
 
     page = signed_in(boss).get("/learn/team/").content.decode()
 
@@ -192,12 +195,12 @@ def test_a_loop_in_the_manager_chain_does_not_hang_the_team_page(connection):
     assert "Beta" in response.content.decode()
 
 
-def test_my_learning_names_the_roles_a_person_holds(team, rule_for):
+def test_my_learning_names_the_roles_a_person_holds(team):
     from courses.models import RoleTemplate
     from courses.queries import capabilities_of
 
     group, (person,) = team("Managers", members=1)
-    rule_for(RoleTemplate.objects.get(slug="manager"), groups=[group])
+    EntitlementRuleFactory(target=RoleTemplate.objects.get(slug="manager"), groups=[group])
 
     page = signed_in(person).get("/learn/").content.decode()
 

@@ -2,10 +2,9 @@ import pytest
 
 from courses.models import Grant, GrantState
 from courses.services.pools import create_pool
-from courses.services.rules import create_rule
 from lms_identity.celery import app as celery_app
 from lms_identity.services.audit import Actor
-from tests.factories import GroupFactory, MembershipFactory, UserFactory
+from tests.factories import EntitlementRuleFactory
 
 
 @pytest.fixture
@@ -19,27 +18,16 @@ def eager(settings):
 
 
 @pytest.fixture
-def seated_team(connection):
-    """A team of `members` people of the test connection, each given a seat of a license pool by a rule."""
+def seated_team(team):
+    """seated_team(members, seat_count=None, product="Figma"): a team of the test connection, each member
+    given a seat of a new license pool by a rule; returns (pool, people)."""
 
     def make(members, *, seat_count=None, product="Figma"):
-        actor = Actor.system("tests")
-        group = GroupFactory(connection=connection, display_name=f"{product} users")
-        people = [UserFactory(connection=connection) for _ in range(members)]
-        for person in people:
-            MembershipFactory(group=group, user=person)
-        pool = create_pool(actor=actor, product=product, seat_count=seat_count or members + 10)
-        create_rule(
-            {
-                "name": f"{product} for the team",
-                "target_type": "seat",
-                "target": pool,
-                "groups": [group.pk],
-                "conditions": [],
-                "removal_policy": "suspend",
-            },
-            actor=actor,
+        group, people = team(f"{product} users", members=members)
+        pool = create_pool(
+            actor=Actor.system("tests"), product=product, seat_count=seat_count or members + 10
         )
+        EntitlementRuleFactory(target=pool, groups=[group], name=f"{product} for the team")
         return pool, people
 
     return make
