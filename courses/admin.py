@@ -103,6 +103,7 @@ class LearningPathAdmin(NoDeleteMixin, admin.ModelAdmin):
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         """The steps go through the service (locked, audited), in the positions the admin typed."""
+        formset.save(commit=False)  # writes nothing; works out the admin history's change message
         rows = [r for r in formset.cleaned_data if r.get("course") and not r.get("DELETE")]
         steps = [r["course"] for r in sorted(rows, key=lambda r: r.get("position") or 0)]
         set_path_steps(form.instance, steps, actor=Actor.of_admin(request.user))

@@ -1,8 +1,23 @@
 import pytest
+from django.conf import settings
 
 from lms_identity.services.audit import Actor
 from lms_identity.services.tokens import issue_scim_token
 from tests.factories import ConnectionFactory, GroupFactory, MembershipFactory, UserFactory
+from tests.parallel import use_private_redis, xdist_worker
+
+_private_redis = []
+
+
+def pytest_configure(config):
+    """Under pytest-xdist with REDIS_URL set, each worker gets a Redis of its own (see tests/parallel.py)."""
+    if xdist_worker() and settings.REDIS_URL:
+        _private_redis.append(use_private_redis())
+
+
+def pytest_unconfigure(config):
+    for server in _private_redis:
+        server.kill()
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from lms_identity.services.users import deactivate_user, delete_user, update_use
 from tests.factories import (
     CourseFactory,
     EntitlementRuleFactory,
+    GrantFactory,
     LearningPathFactory,
     OverrideFactory,
     UserFactory,
@@ -271,3 +272,15 @@ def test_a_rule_touching_many_people_is_left_to_a_worker_through_the_outbox(team
 
     assert not Grant.objects.exists()
     assert OutboxEvent.objects.filter(kind="rule.changed", payload={"rule_id": rule.pk}).exists()
+
+
+def test_a_grant_written_by_hand_without_an_override_is_revoked_by_the_next_run(connection, system_actor):
+    person = UserFactory(connection=connection)
+    grant = GrantFactory(user=person, target=CourseFactory(slug="python"))
+    untouched = GrantFactory(user=UserFactory(connection=connection), target=grant.course)
+
+    summary = reconcile_people([person.pk], actor=system_actor)
+
+    assert summary["revoked"] == 1
+    assert Grant.objects.get(pk=grant.pk).state == "revoked"
+    assert Grant.objects.get(pk=untouched.pk).state == "active"

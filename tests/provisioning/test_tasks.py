@@ -23,8 +23,6 @@ from tests.factories import MembershipFactory, UserFactory
 
 from .conftest import has_seat
 
-WEBHOOK_PORT = 8501
-
 
 @pytest.mark.django_db
 def test_bad_input_fails_once_is_recorded_and_raises_an_alert(eager):
@@ -142,9 +140,9 @@ def test_a_new_alert_is_posted_to_the_webhook(eager, settings, django_capture_on
         def log_message(self, *args):
             pass
 
-    server = HTTPServer(("127.0.0.1", WEBHOOK_PORT), Hook)
+    server = HTTPServer(("127.0.0.1", 0), Hook)  # a port the OS says is free: parallel runs never collide
     threading.Thread(target=server.handle_request, daemon=True).start()
-    settings.ALERT_WEBHOOK_URL = f"http://127.0.0.1:{WEBHOOK_PORT}/hook"
+    settings.ALERT_WEBHOOK_URL = f"http://127.0.0.1:{server.server_port}/hook"
     try:
         with django_capture_on_commit_callbacks(execute=True):
             raise_alert("brake.inactive_access", "Safety brake: okta")

@@ -22,11 +22,10 @@ from provisioning.models import DeprovisioningLatency, JobKind, JobRun, RunStatu
 from provisioning.services.job_runs import queue_job
 from provisioning.services.schedules import ensure_schedules
 from tests.factories import UserFactory
+from tests.parallel import free_port
 
 from .conftest import has_seat
 from .workers import start_beat, start_redis, start_worker, wait_until
-
-OUTAGE_PORT = 6391
 
 pytestmark = [
     pytest.mark.worker,
@@ -114,8 +113,9 @@ def test_a_worker_reclaims_a_leavers_seat_within_seconds(
 def test_redis_down_during_a_scim_deactivation_then_seats_come_back(
     processes, seated_team, scim_token, client
 ):
-    outage_url = f"redis://127.0.0.1:{OUTAGE_PORT}/0"
-    redis_server = start_redis(OUTAGE_PORT)
+    outage_port = free_port()
+    outage_url = f"redis://127.0.0.1:{outage_port}/0"
+    redis_server = start_redis(outage_port)
     processes.append(redis_server)
     processes.append(start_worker("w1", outage_url))
     ensure_schedules(*_beat_models())
@@ -141,7 +141,7 @@ def test_redis_down_during_a_scim_deactivation_then_seats_come_back(
     assert has_seat(leaver, pool)  # the follow-up waits for the broker...
     assert OutboxEvent.objects.filter(dispatched_at__isnull=True).exists()  # ...and is not lost
 
-    processes.append(start_redis(OUTAGE_PORT))
+    processes.append(start_redis(outage_port))
 
     wait_until(lambda: not has_seat(leaver, pool), timeout=60)  # beat drains, the worker reclaims
     assert has_seat(stayer, pool)

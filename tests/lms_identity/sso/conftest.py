@@ -15,19 +15,13 @@ import pytest
 from lms_identity.services.audit import Actor
 from lms_identity.services.oidc_config import configure_oidc
 from tests.factories import ConnectionFactory
+from tests.parallel import free_port
 
 from .fake_idp import FakeIdp
 
 ROOT = Path(__file__).resolve().parents[3]
 PROVIDER_DIR = ROOT / "tests" / "oidc_provider"
 CHROMIUM = "/usr/bin/chromium"
-
-
-def free_port(host="127.0.0.1"):
-    """A port the OS says is free now, so parallel runs (pytest -n, several checkouts) never collide."""
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
