@@ -3,10 +3,9 @@
 import uuid
 from collections import Counter
 
-from django.db.models import Count
-
 from ..matching import matching_user_ids
 from ..models import EntitlementRule, Grant, GrantState, LicensePool
+from ..services.pools import seats_in_use
 from ..targets import POOL_ORIGIN_KEY, TargetType, seat_key
 from .context import Context
 from .plan import Plan
@@ -20,12 +19,7 @@ def assign_seats(plan: Plan, context: Context) -> None:
     pool_ids = sorted(context.pools[key].pk for key in plan.seat_needs)
     locked = LicensePool.objects.select_for_update().filter(pk__in=pool_ids).order_by("pk")
     pools = {seat_key(p.pk): p for p in locked}
-    used = dict(
-        Grant.objects.filter(pool_id__in=pool_ids, target_type=TargetType.SEAT, state=GrantState.ACTIVE)
-        .values_list("pool_id")
-        .annotate(n=Count("id"))
-        .values_list("pool_id", "n")
-    )
+    used = seats_in_use(pool_ids)
     for key, needs in plan.seat_needs.items():
         pool = pools.get(key)
         if pool is None:

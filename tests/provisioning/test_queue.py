@@ -13,11 +13,20 @@ from provisioning import queue, tasks
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def modules(*folders):
+def imports(*folders, inside_functions=False):
+    """(place, import node) for every import in these folders' modules (migrations aside)."""
     for folder in folders:
         for path in sorted((ROOT / folder).rglob("*.py")):
-            if "migrations" not in path.parts:
-                yield path, ast.parse(path.read_text())
+            if "migrations" in path.parts:
+                continue
+            tree = ast.parse(path.read_text())
+            scopes = (
+                [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)] if inside_functions else [tree]
+            )
+            for scope in scopes:
+                for node in ast.walk(scope):
+                    if isinstance(node, ast.Import | ast.ImportFrom):
+                        yield f"{path.relative_to(ROOT)}:{node.lineno}", node
 
 
 @pytest.mark.parametrize(
@@ -43,11 +52,9 @@ def test_publishing_an_unknown_name_fails_loudly():
 
 def test_no_service_imports_a_task_module():
     offenders = [
-        f"{path.relative_to(ROOT)}:{node.lineno}"
-        for path, tree in modules("provisioning/services", "courses")
-        for node in ast.walk(tree)
-        if isinstance(node, ast.ImportFrom | ast.Import)
-        and any(
+        place
+        for place, node in imports("provisioning/services", "courses")
+        if any(
             alias.name == "tasks"
             or alias.name.endswith(".tasks")
             or (getattr(node, "module", None) or "").endswith("tasks")
@@ -59,13 +66,6 @@ def test_no_service_imports_a_task_module():
 
 
 def test_no_import_hides_inside_a_function_in_courses_or_provisioning():
-    offenders = [
-        f"{path.relative_to(ROOT)}:{inner.lineno}"
-        for path, tree in modules("courses", "provisioning")
-        for node in ast.walk(tree)
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-        for inner in ast.walk(node)
-        if isinstance(inner, ast.Import | ast.ImportFrom)
-    ]
+    offenders = sorted({place for place, _ in imports("courses", "provisioning", inside_functions=True)})
 
     assert offenders == []
