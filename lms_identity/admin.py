@@ -8,39 +8,20 @@ from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from .idp_attributes import IDP_FIELDS
 from .models import AuditEvent, Group, IdpConnection, Membership, ScimToken, User
 from .models.groups import GroupSource
 from .services.audit import Actor
 from .services.groups import create_group, replace_group_members, update_group
+from .services.lockout import deactivate_user, reactivate_user
 from .services.tokens import issue_scim_token, revoke_scim_token
-from .services.users import deactivate_user, reactivate_user
 
+# Read-only here: what the IdP owns (one declaration, idp_attributes) and what the services keep.
 IDP_OWNED_USER_FIELDS = (
     "connection",
     "source",
-    "external_id",
-    "user_name",
-    "email",
-    "given_name",
-    "family_name",
-    "middle_name",
-    "display_name",
-    "nick_name",
-    "title",
-    "user_type",
-    "preferred_language",
-    "locale",
-    "timezone",
-    "employee_number",
-    "cost_center",
-    "organization",
-    "division",
-    "department",
-    "manager",
+    *IDP_FIELDS,
     "pending_manager_ref",
-    "hire_date",
-    "custom_attributes",
-    "is_active",
     "created_at",
     "updated_at",
     "deactivated_at",
@@ -63,7 +44,7 @@ class ScimTokenInline(admin.TabularInline):
 
 @admin.register(IdpConnection)
 class IdpConnectionAdmin(admin.ModelAdmin):
-    list_display = ("slug", "name", "enabled", "is_demo", "created_at")
+    list_display = ("slug", "name", "enabled", "adopt_existing_accounts", "is_demo", "created_at")
     search_fields = ("slug", "name")
     inlines = [ScimTokenInline]
     actions = ["issue_token"]

@@ -33,3 +33,11 @@ def admin_client(client):
 
     client.force_login(User.objects.create_superuser("lnd-admin", "lnd@example.com", "x"))
     return client
+
+
+@pytest.fixture
+def adopting_connection(connection):
+    """The connection, set to adopt existing accounts of no connection (off by default)."""
+    connection.adopt_existing_accounts = True
+    connection.save(update_fields=["adopt_existing_accounts"])
+    return connection

@@ -41,7 +41,7 @@ def test_bad_input_fails_once_is_recorded_and_raises_an_alert(eager):
 def test_a_lost_database_connection_is_retried_and_the_run_resumes(eager, monkeypatch):
     person = UserFactory(connection=None, source=Source.JIT)
     User.objects.filter(pk=person.pk).update(created_at=timezone.now() - timedelta(days=365))
-    from lms_identity.services.bulk_deactivation import deactivate_users
+    from lms_identity.services.lockout import deactivate_users
 
     calls = []
 
