@@ -1,5 +1,6 @@
 import pytest
 
+from lms_identity.models import User
 from lms_identity.services.audit import Actor
 from lms_identity.services.tokens import issue_scim_token
 from tests.factories import ConnectionFactory
@@ -29,8 +30,6 @@ def system_actor():
 @pytest.fixture
 def admin_client(client):
     """A client signed in to the Django admin as a superuser."""
-    from lms_identity.models import User
-
     client.force_login(User.objects.create_superuser("lnd-admin", "lnd@example.com", "x"))
     return client
 

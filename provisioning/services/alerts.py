@@ -48,9 +48,10 @@ def alert_refused_adoption(payload: dict[str, Any]) -> Alert:
     person = User.objects.filter(pk=payload.get("user_id") or uuid.UUID(int=0)).first()
     who = f"{connection.name} ({connection.slug})" if connection is not None else "an unknown connection"
     attempt = "rename" if payload.get("attempt") == "rename" else "take over"
+    account = f"{person} ({person.user_name})" if person is not None else "of a person since purged"
     return raise_alert(
         f"takeover.{connection.slug if connection is not None else 'unknown'}",
-        f"IdP connection {who} tried to {attempt} the account {person or 'of a deleted person'}, which has "
+        f"IdP connection {who} tried to {attempt} the account {account}, which has "
         "admin power, and was refused. If nobody expected this, revoke the connection's SCIM tokens and "
         "check who can change accounts at that IdP.",
     )
