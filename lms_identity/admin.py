@@ -12,6 +12,8 @@ from .idp_attributes import IDP_FIELDS
 from .models import AuditEvent, Group, IdpConnection, Membership, ScimToken, User
 from .models.groups import GroupSource
 from .services.audit import Actor
+from .services.connections import SETTABLE as CONNECTION_SETTABLE
+from .services.connections import update_connection, upsert_connection
 from .services.groups import create_group, replace_group_members, update_group
 from .services.lockout import deactivate_user, reactivate_user
 from .services.tokens import issue_scim_token, revoke_scim_token
@@ -48,6 +50,15 @@ class IdpConnectionAdmin(admin.ModelAdmin):
     search_fields = ("slug", "name")
     inlines = [ScimTokenInline]
     actions = ["issue_token"]
+
+    def save_model(self, request: HttpRequest, obj: IdpConnection, form: Any, change: bool) -> None:
+        actor = Actor.of_admin(request.user)
+        if not change:
+            created, _ = upsert_connection(obj.slug, actor=actor, name=obj.name)
+            obj.pk = created.pk
+        changes = {f: form.cleaned_data[f] for f in form.changed_data if f in CONNECTION_SETTABLE}
+        update_connection(obj, actor=actor, changes=changes)
+        obj.refresh_from_db()
 
     @admin.action(description="Issue a new SCIM token (shown once)")
     def issue_token(self, request: HttpRequest, queryset: QuerySet[IdpConnection]) -> None:
