@@ -60,15 +60,6 @@ def has_admin_power(user: User) -> bool:
     return any(import_string(path)(user) for path in settings.ADMIN_POWER_CHECKS)
 
 
-def can_adopt(user: User, *, connection: IdpConnection | None) -> bool:
-    """Whether a create by this connection may land on this existing account."""
-    try:
-        check_adoptable(user, connection=connection)
-    except UniquenessConflict:
-        return False
-    return True
-
-
 def check_adoptable(user: User, *, connection: IdpConnection | None, field: str = "user_name") -> None:
     """Raise AdoptionRefused (admin power, or adoption off) or UniquenessConflict (not this connection's
     to take) unless a create by this connection may land on this existing account."""
