@@ -90,10 +90,10 @@ def find_adoptable(connection: IdpConnection | None, *, user_name: str, email: s
     candidates = list(User.objects.select_for_update().filter(match).order_by("pk"))
     if not candidates:
         return None
-    check_no_admin_power(candidates, connection_id=getattr(connection, "pk", None), user_name=user_name)
     if len(candidates) == 1:
         check_adoptable(candidates[0], connection=connection, field=_clash_field(candidates[0], user_name))
         return candidates[0]
+    check_no_admin_power(candidates, connection_id=getattr(connection, "pk", None), user_name=user_name)
     field = _clash_field(candidates[0], user_name)
     raise UniquenessConflict(field, f"{field} is already taken")
 

@@ -250,3 +250,17 @@ def test_another_connections_account_is_a_plain_clash_without_a_trace(scim, othe
 
     assert_refused_as_taken(response)
     assert not refusals_of(theirs).exists()
+
+
+def test_a_user_name_and_an_email_of_two_accounts_one_an_admin_is_a_refused_takeover(
+    scim, adopting_connection
+):
+    boss = staff_account()
+    UserFactory(connection=None, source=Source.MANUAL, user_name="ann", email="ann@example.com")
+
+    response = scim.post(
+        "Users", {"userName": "boss@example.com", "emails": [{"value": "ann@example.com", "primary": True}]}
+    )
+
+    assert_refused_as_taken(response)
+    assert refusals_of(boss).get().context["reason"] == "admin_power"
