@@ -8,39 +8,22 @@ from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from .idp_attributes import IDP_FIELDS
 from .models import AuditEvent, Group, IdpConnection, Membership, ScimToken, User
 from .models.groups import GroupSource
 from .services.audit import Actor
+from .services.connections import SETTABLE as CONNECTION_SETTABLE
+from .services.connections import update_connection, upsert_connection
 from .services.groups import create_group, replace_group_members, update_group
+from .services.lockout import deactivate_user, reactivate_user
 from .services.tokens import issue_scim_token, revoke_scim_token
-from .services.users import deactivate_user, reactivate_user
 
+# Read-only here: what the IdP owns (one declaration, idp_attributes) and what the services keep.
 IDP_OWNED_USER_FIELDS = (
     "connection",
     "source",
-    "external_id",
-    "user_name",
-    "email",
-    "given_name",
-    "family_name",
-    "middle_name",
-    "display_name",
-    "nick_name",
-    "title",
-    "user_type",
-    "preferred_language",
-    "locale",
-    "timezone",
-    "employee_number",
-    "cost_center",
-    "organization",
-    "division",
-    "department",
-    "manager",
+    *IDP_FIELDS,
     "pending_manager_ref",
-    "hire_date",
-    "custom_attributes",
-    "is_active",
     "created_at",
     "updated_at",
     "deactivated_at",
@@ -63,10 +46,19 @@ class ScimTokenInline(admin.TabularInline):
 
 @admin.register(IdpConnection)
 class IdpConnectionAdmin(admin.ModelAdmin):
-    list_display = ("slug", "name", "enabled", "is_demo", "created_at")
+    list_display = ("slug", "name", "enabled", "adopt_existing_accounts", "is_demo", "created_at")
     search_fields = ("slug", "name")
     inlines = [ScimTokenInline]
     actions = ["issue_token"]
+
+    def save_model(self, request: HttpRequest, obj: IdpConnection, form: Any, change: bool) -> None:
+        actor = Actor.of_admin(request.user)
+        if not change:
+            created, _ = upsert_connection(obj.slug, actor=actor, name=obj.name)
+            obj.pk = created.pk
+        changes = {f: form.cleaned_data[f] for f in form.changed_data if f in CONNECTION_SETTABLE}
+        update_connection(obj, actor=actor, changes=changes)
+        obj.refresh_from_db()
 
     @admin.action(description="Issue a new SCIM token (shown once)")
     def issue_token(self, request: HttpRequest, queryset: QuerySet[IdpConnection]) -> None:

@@ -1,5 +1,7 @@
 """Domain exceptions of the identity core. Edges turn them into their caller's format."""
 
+from typing import Any
+
 
 class IdentityError(Exception):
     """Base of every refusal the core makes."""
@@ -23,3 +25,20 @@ class InvalidValue(IdentityError):
 
 class VersionMismatch(IdentityError):
     """The caller's If-Match no longer matches the stored version."""
+
+
+class AdoptionRefused(UniquenessConflict):
+    """An IdP connection tried to adopt or rename a person it may not take (see services/adoption.py).
+
+    A UniquenessConflict, so SCIM answers 409 `uniqueness` as for any taken userName: the IdP learns
+    nothing it did not know. `reason` is ADMIN_POWER or ADOPTION_OFF; `attempt` is "adopt" or "rename".
+    The edge that answers it calls `adoption.record_refusal` once the refused change has rolled back."""
+
+    def __init__(
+        self, field: str, *, user: Any, connection_id: int | None, reason: str, attempt: str
+    ) -> None:
+        self.user = user
+        self.connection_id = connection_id
+        self.reason = reason
+        self.attempt = attempt
+        super().__init__(field)

@@ -183,6 +183,10 @@ JOB_LOCK_TTL = env_int("JOB_LOCK_TTL", 300)
 JOB_MAX_SECONDS = env_int("JOB_MAX_SECONDS", 2700)
 ALERT_WEBHOOK_URL = _env.str("ALERT_WEBHOOK_URL", default="")
 
+# Who has admin power besides Django's flags, permissions and groups: dotted paths to `(user) -> bool`,
+# asked by the core's adoption rule (lms_identity/services/adoption.py) without importing the app.
+ADMIN_POWER_CHECKS = ["courses.admin_roles.holds_admin_role"]
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",

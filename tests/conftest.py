@@ -1,6 +1,7 @@
 import pytest
 from django.conf import settings
 
+from lms_identity.models import User
 from lms_identity.services.audit import Actor
 from lms_identity.services.tokens import issue_scim_token
 from tests.factories import ConnectionFactory, GroupFactory, MembershipFactory, UserFactory
@@ -59,7 +60,13 @@ def system_actor():
 @pytest.fixture
 def admin_client(client):
     """A client signed in to the Django admin as a superuser."""
-    from lms_identity.models import User
-
     client.force_login(User.objects.create_superuser("lnd-admin", "lnd@example.com", "x"))
     return client
+
+
+@pytest.fixture
+def adopting_connection(connection):
+    """The connection, set to adopt existing accounts of no connection (off by default)."""
+    connection.adopt_existing_accounts = True
+    connection.save(update_fields=["adopt_existing_accounts"])
+    return connection

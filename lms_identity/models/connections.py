@@ -8,6 +8,15 @@ class IdpConnection(models.Model):
     name = models.CharField(max_length=200)
     enabled = models.BooleanField(default=True)
     is_demo = models.BooleanField(default=False, help_text="Wired to the local demo OpenID provider.")
+    adopt_existing_accounts = models.BooleanField(
+        "Adopt existing accounts",
+        default=False,
+        help_text=(
+            "Let SCIM take over an existing account that belongs to no connection (made by hand or "
+            "imported) when it creates a person with the same userName or email. Accounts with admin "
+            "power are never adopted. Every adoption is audited."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

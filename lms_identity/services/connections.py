@@ -1,7 +1,10 @@
 """IdP connections."""
 
+from typing import Any
+
 from django.db import transaction
 
+from lms_identity.errors import InvalidValue
 from lms_identity.models import IdpConnection
 
 from .audit import Actor, record_event
@@ -21,3 +24,26 @@ def upsert_connection(slug: str, *, actor: Actor, name: str | None = None) -> tu
             connection.save(update_fields=["name", "updated_at"])
             record_event(actor, "connection.updated", connection, changes={"name": (before, name)})
     return connection, created
+
+
+# What an admin or a command may change on a connection (its OpenID Connect side is oidc_config's).
+SETTABLE = frozenset({"slug", "name", "enabled", "is_demo", "adopt_existing_accounts"})
+
+
+def update_connection(connection: IdpConnection, *, actor: Actor, changes: dict[str, Any]) -> list[str]:
+    """Apply the changes that differ from what is stored (turning `adopt_existing_accounts` on or off
+    among them). One transaction, the row locked; audited (connection.updated). Returns the fields
+    changed; a repeat changes nothing."""
+    unknown = set(changes) - SETTABLE
+    if unknown:
+        raise InvalidValue(sorted(unknown)[0], f"{sorted(unknown)[0]} cannot be set")
+    with transaction.atomic():
+        connection = IdpConnection.objects.select_for_update().get(pk=connection.pk)
+        diff = {k: (getattr(connection, k), v) for k, v in changes.items() if getattr(connection, k) != v}
+        if not diff:
+            return []
+        for field, (_, value) in diff.items():
+            setattr(connection, field, value)
+        connection.save(update_fields=[*diff, "updated_at"])
+        record_event(actor, "connection.updated", connection, changes=diff, connection_id=connection.pk)
+    return list(diff)

@@ -18,6 +18,8 @@ USER_DEACTIVATED = "user.deactivated"
 USER_DELETED = "user.deleted"
 GROUP_CHANGED = "group.changed"
 MEMBERSHIP_CHANGED = "membership.changed"
+# An IdP tried to adopt or rename an account with admin power (services/adoption.py): raise an alert.
+ADOPTION_REFUSED = "adoption.refused"
 
 
 def emit(kind: str, payload: dict[str, Any]) -> OutboxEvent:

@@ -16,7 +16,8 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from lms_identity.errors import IdentityError, InvalidValue, UniquenessConflict
+from lms_identity.errors import AdoptionRefused, IdentityError, InvalidValue, UniquenessConflict
+from lms_identity.idp_attributes import REFRESHED_AT_SIGN_IN
 from lms_identity.models import (
     Group,
     GroupClaimMapping,
@@ -30,6 +31,7 @@ from lms_identity.models import (
 from lms_identity.models.groups import GroupSource
 from lms_identity.models.oidc import JitPolicy, UserJoin
 from lms_identity.models.users import Source, email_is, user_name_is
+from lms_identity.services import adoption
 from lms_identity.services.audit import Actor, record_event
 from lms_identity.services.groups import add_group_members, remove_group_members
 from lms_identity.services.users import create_user, update_user
@@ -105,8 +107,9 @@ def sign_in_person(config: OidcConfig, user: User, claims: dict[str, Any], evide
 
 def create_person(config: OidcConfig, claims: dict[str, Any], evidence: Evidence) -> User:
     """Create a person just in time when the connection's JIT policy allows it, link the subject, map
-    groups, record the login. Never adopts an existing account (that would be matching by email). One
-    transaction; audited (user.created by the core, sso.login)."""
+    groups, record the login. Never adopts an existing account (that would be matching by email); one
+    with admin power that the claims point at is refused with the adoption rule's trace (audit event
+    and alert). One transaction; audited (user.created by the core, sso.login)."""
     connection = config.connection
     check_jit_allowed(config, claims)
     attrs = _mapped_attributes(config, claims)
@@ -114,22 +117,27 @@ def create_person(config: OidcConfig, claims: dict[str, Any], evidence: Evidence
     taken = user_name_is(user_name)
     if attrs.get("email"):
         taken |= email_is(attrs["email"])
-    with transaction.atomic():
-        # No LIMIT (exists() adds one): with it PostgreSQL scans the table instead of the Lower() indexes.
-        if list(User.objects.filter(taken).values_list("pk", flat=True)):
-            raise SignInRefused("account_conflict", "an account with this email already exists")
-        try:
+    try:
+        with transaction.atomic():
+            # No LIMIT (exists() adds one): with it PostgreSQL scans the table instead of the Lower() indexes.
+            existing = list(User.objects.filter(taken))
+            if existing:
+                adoption.check_no_admin_power(existing, connection_id=connection.pk, user_name=user_name)
+                raise SignInRefused("account_conflict", "an account with this email already exists")
             user, _ = create_user(
                 connection=connection,
                 actor=Actor.of_connection(connection),
                 attrs={**attrs, "user_name": user_name},
                 source=Source.JIT,
             )
-        except (UniquenessConflict, InvalidValue) as exc:
-            raise SignInRefused("account_conflict", str(exc)) from None
-        _link_subject(connection, claims["sub"], user)
-        _sync_claim_groups(config, user, claims)
-        _record_success(connection, user, evidence, created=True)
+            _link_subject(connection, claims["sub"], user)
+            _sync_claim_groups(config, user, claims)
+            _record_success(connection, user, evidence, created=True)
+    except AdoptionRefused as refusal:
+        adoption.record_refusal(refusal)
+        raise SignInRefused("account_conflict", "an account with this email already exists") from None
+    except (UniquenessConflict, InvalidValue) as exc:
+        raise SignInRefused("account_conflict", str(exc)) from None
     return user
 
 
@@ -195,37 +203,20 @@ def _mapped_attributes(config: OidcConfig, claims: dict[str, Any]) -> dict[str, 
     attrs: dict[str, Any] = {}
     for ours, claim in (config.claim_mapping or {}).items():
         value = claims.get(claim)
-        if isinstance(value, str) and value.strip() and ours in _REFRESHABLE:
+        if isinstance(value, str) and value.strip() and ours in REFRESHED_AT_SIGN_IN:
             attrs[ours] = value.strip()[: User._meta.get_field(ours).max_length or 255]  # type: ignore[union-attr]
     return attrs
-
-
-_REFRESHABLE = frozenset(
-    {
-        "email",
-        "given_name",
-        "family_name",
-        "middle_name",
-        "display_name",
-        "nick_name",
-        "title",
-        "preferred_language",
-        "locale",
-        "timezone",
-        "employee_number",
-        "cost_center",
-        "organization",
-        "division",
-        "department",
-    }
-)
 
 
 def _refresh_attributes(config: OidcConfig, user: User, claims: dict[str, Any]) -> None:
     attrs = _mapped_attributes(config, claims)
     try:
         update_user(user, actor=Actor.of_connection(config.connection), changes=attrs)
-    except (UniquenessConflict, InvalidValue):
+    except (UniquenessConflict, InvalidValue) as exc:
+        if isinstance(exc, AdoptionRefused):
+            # The claims would give an account with admin power a new email: never (adoption rule).
+            # The sign-in goes on with the stored email; the attempt is audited and alerted.
+            adoption.record_refusal(exc)
         # Another person holds the new email: keep the old one rather than refuse the sign-in.
         attrs.pop("email", None)
         update_user(user, actor=Actor.of_connection(config.connection), changes=attrs)

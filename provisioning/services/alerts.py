@@ -4,14 +4,16 @@ import json
 import logging
 import threading
 import urllib.request
+import uuid
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
-from lms_identity.models import OutboxEvent
+from lms_identity.models import IdpConnection, OutboxEvent, User
 from provisioning.models import Alert, JobRun, RunStatus
 
 log = logging.getLogger("provisioning.alerts")
@@ -37,6 +39,22 @@ def raise_alert(key: str, message: str, *, job_run: JobRun | None = None) -> Ale
             return Alert.objects.get(key=key, resolved_at__isnull=True)
     transaction.on_commit(lambda: _post_webhook(key, message))
     return alert
+
+
+def alert_refused_adoption(payload: dict[str, Any]) -> Alert:
+    """Raise the alert of an IdP connection that tried to adopt or rename an account with admin power
+    (the core's adoption.refused outbox event): one open alert per connection, naming it."""
+    connection = IdpConnection.objects.filter(pk=payload.get("connection_id") or 0).first()
+    person = User.objects.filter(pk=payload.get("user_id") or uuid.UUID(int=0)).first()
+    who = f"{connection.name} ({connection.slug})" if connection is not None else "an unknown connection"
+    attempt = "rename" if payload.get("attempt") == "rename" else "take over"
+    account = f"{person} ({person.user_name})" if person is not None else "of a person since purged"
+    return raise_alert(
+        f"takeover.{connection.slug if connection is not None else 'unknown'}",
+        f"IdP connection {who} tried to {attempt} the account {account}, which has "
+        "admin power, and was refused. If nobody expected this, revoke the connection's SCIM tokens and "
+        "check who can change accounts at that IdP.",
+    )
 
 
 def resolve_alert(key: str) -> int:

@@ -23,6 +23,7 @@ from lms_identity.models import Membership, OutboxEvent
 from lms_identity.services import outbox
 from provisioning import queue
 
+from .alerts import alert_refused_adoption
 from .latency import leavers_of
 from .mass_deactivation import hold_mass_deactivations
 
@@ -46,6 +47,7 @@ class DispatchPlan:
     group_ids: set[str] = field(default_factory=set)
     leavers: dict[str, list[Any]] = field(default_factory=dict)
     rule_ids: set[int] = field(default_factory=set)
+    refused_adoptions: list[dict[str, Any]] = field(default_factory=list)
     ignored: int = 0
 
     def add(self, event: OutboxEvent) -> None:
@@ -58,6 +60,8 @@ class DispatchPlan:
             self.leavers.update(leavers_of(event))
         elif event.kind == RULE_CHANGED and payload.get("rule_id") is not None:
             self.rule_ids.add(int(payload["rule_id"]))
+        elif event.kind == outbox.ADOPTION_REFUSED:
+            self.refused_adoptions.append(payload)
         else:
             self.ignored += 1
 
@@ -106,6 +110,8 @@ def _dispatch_batch(batch_size: int) -> dict[str, int]:
             held = hold_mass_deactivations(plan.user_ids)
             plan.user_ids -= held
             tasks = _publish(plan)
+            for refusal in plan.refused_adoptions:
+                alert_refused_adoption(refusal)
             OutboxEvent.objects.filter(pk__in=claimed).update(
                 dispatched_at=timezone.now(), attempts=F("attempts") + 1
             )

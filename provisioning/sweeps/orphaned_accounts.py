@@ -11,7 +11,7 @@ from django.utils import timezone
 from lms_identity.models import User
 from lms_identity.models.users import Source
 from lms_identity.services.audit import Actor
-from lms_identity.services.bulk_deactivation import deactivate_users
+from lms_identity.services.lockout import deactivate_users
 from provisioning.models import JobKind, SweepSettings
 
 from .base import Sweep

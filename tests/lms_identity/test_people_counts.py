@@ -17,7 +17,8 @@ def actual(connection):
 
 
 def test_the_count_follows_creates_deletes_restores_adoptions_moves_and_purges(system_actor):
-    okta, entra = ConnectionFactory(slug="okta"), ConnectionFactory(slug="entra")
+    okta = ConnectionFactory(slug="okta")
+    entra = ConnectionFactory(slug="entra", adopt_existing_accounts=True)
     people = [UserFactory(connection=okta) for _ in range(5)]  # the ORM's plain inserts
     inactive = UserFactory(connection=okta, is_active=False)  # deactivated people still count
     scim_made, _ = create_user(connection=okta, actor=system_actor, attrs={"user_name": "ann@example.com"})

@@ -9,11 +9,13 @@ import pytest
 from celery.exceptions import Retry
 from django.db import OperationalError
 from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
 
 from courses.models import EntitlementRule
 from lms_identity.models import OutboxEvent, User
 from lms_identity.models.users import Source
 from lms_identity.services import outbox
+from lms_identity.services.lockout import deactivate_users
 from provisioning import tasks
 from provisioning.models import Alert, JobKind, JobRun, RunStatus
 from provisioning.services.alerts import check_alerts, raise_alert
@@ -39,8 +41,6 @@ def test_bad_input_fails_once_is_recorded_and_raises_an_alert(eager):
 def test_a_lost_database_connection_is_retried_and_the_run_resumes(eager, monkeypatch):
     person = UserFactory(connection=None, source=Source.JIT)
     User.objects.filter(pk=person.pk).update(created_at=timezone.now() - timedelta(days=365))
-    from lms_identity.services.bulk_deactivation import deactivate_users
-
     calls = []
 
     def flaky(people, **kwargs):
@@ -197,8 +197,6 @@ def test_the_nightly_reconcile_repairs_a_grant_nobody_was_told_about(eager, seat
 
 @pytest.mark.django_db
 def test_every_job_has_a_beat_schedule_an_admin_can_edit():
-    from django_celery_beat.models import PeriodicTask
-
     schedules = {t.name: (t.task, json.loads(t.kwargs)) for t in PeriodicTask.objects.all()}
 
     assert schedules["Drain the outbox"] == ("provisioning.drain_outbox", {})

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from lms_identity.errors import InvalidValue
 from lms_identity.models.oidc import JitPolicy, MfaPolicy
 from lms_identity.services.audit import Actor
-from lms_identity.services.connections import upsert_connection
+from lms_identity.services.connections import update_connection, upsert_connection
 from lms_identity.services.oidc_config import configure_oidc, sso_urls
 
 OIDC_OPTIONS = {
@@ -30,12 +30,21 @@ class Command(BaseCommand):
         parser.add_argument("--jit", choices=JitPolicy.values, help="Just-in-time accounts (default off).")
         parser.add_argument("--allowed-domains", help="Comma-separated email domains, e.g. a.com,b.org")
         parser.add_argument("--mfa", choices=MfaPolicy.values, help="MFA policy (default trust_idp).")
+        parser.add_argument(
+            "--adopt-existing-accounts",
+            choices=["on", "off"],
+            help="Let SCIM adopt existing accounts of no connection (default off; never admins).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         actor = Actor.system("add_connection")
         connection, created = upsert_connection(options["slug"], name=options["name"], actor=actor)
         verb = "Created" if created else "Updated"
         self.stdout.write(f"{verb} connection {connection.slug} ({connection.name})")
+        if options.get("adopt_existing_accounts") is not None:
+            adopt = options["adopt_existing_accounts"] == "on"
+            update_connection(connection, actor=actor, changes={"adopt_existing_accounts": adopt})
+            self.stdout.write(f"Adopt existing accounts: {options['adopt_existing_accounts']}")
         changes = {field: options[opt] for opt, field in OIDC_OPTIONS.items() if options.get(opt) is not None}
         if not changes:
             return

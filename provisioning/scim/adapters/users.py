@@ -9,6 +9,7 @@ from typing import Any
 from django.http import HttpRequest
 from django_scim.adapters import SCIMUser
 
+from lms_identity.idp_attributes import CORE, Kind, of_kind
 from lms_identity.models import User
 
 from ..errors import ScimError
@@ -20,42 +21,18 @@ from .values import as_boolean, as_date, as_object, as_string, invalid, referenc
 ENTERPRISE = ENTERPRISE_SCHEMA.lower()
 LMS = LMS_SCHEMA.lower()
 
-# (urn, attribute) -> model field, for plain string attributes.
+# Where each attribute the IdP owns lives in the resource comes from the one declaration (idp_attributes).
+PLAIN_STRINGS = of_kind(Kind.STRING)
+# (urn, attribute) -> model field, for plain string attributes. Some IdPs send department in the core
+# schema; it is read there too and rendered in the enterprise extension.
 STRING_FIELDS = {
-    ("", "username"): "user_name",
-    ("", "externalid"): "external_id",
-    ("", "displayname"): "display_name",
-    ("", "nickname"): "nick_name",
-    ("", "title"): "title",
-    ("", "usertype"): "user_type",
-    ("", "preferredlanguage"): "preferred_language",
-    ("", "locale"): "locale",
-    ("", "timezone"): "timezone",
+    **{(a.schema.lower(), a.scim.lower()): a.field for a in PLAIN_STRINGS},
     ("", "department"): "department",
-    (ENTERPRISE, "employeenumber"): "employee_number",
-    (ENTERPRISE, "costcenter"): "cost_center",
-    (ENTERPRISE, "organization"): "organization",
-    (ENTERPRISE, "division"): "division",
-    (ENTERPRISE, "department"): "department",
 }
-NAME_PARTS = (("givenName", "given_name"), ("familyName", "family_name"), ("middleName", "middle_name"))
-CORE_STRINGS = (
-    ("displayName", "display_name"),
-    ("nickName", "nick_name"),
-    ("title", "title"),
-    ("userType", "user_type"),
-    ("preferredLanguage", "preferred_language"),
-    ("locale", "locale"),
-    ("timezone", "timezone"),
-)
-ENTERPRISE_STRINGS = (
-    ("employeeNumber", "employee_number"),
-    ("costCenter", "cost_center"),
-    ("organization", "organization"),
-    ("division", "division"),
-    ("department", "department"),
-)
-NAME_FIELDS = {"givenname": "given_name", "familyname": "family_name", "middlename": "middle_name"}
+NAME_PARTS = tuple((a.scim, a.field) for a in of_kind(Kind.NAME))
+CORE_STRINGS = tuple((a.scim, a.field) for a in of_kind(Kind.STRING, CORE) if not a.identifying)
+ENTERPRISE_STRINGS = tuple((a.scim, a.field) for a in of_kind(Kind.STRING, ENTERPRISE_SCHEMA))
+NAME_FIELDS = {scim.lower(): field for scim, field in NAME_PARTS}
 # Read-only or not stored: accepted and ignored, so Okta's resync (`id`), Okta's create (`password`,
 # `groups`) and Entra's default mappings (phone numbers, addresses) do not fail the whole request.
 IGNORED = frozenset(

@@ -14,8 +14,9 @@ from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
-from lms_identity.errors import VersionMismatch
+from lms_identity.errors import AdoptionRefused, VersionMismatch
 from lms_identity.models import IdpConnection
+from lms_identity.services.adoption import record_refusal
 from lms_identity.services.audit import Actor
 
 from .. import errors
@@ -69,6 +70,8 @@ class ScimView(View):
                 ScimError(413, f"The body is larger than {settings.SCIM_MAX_PAYLOAD_BYTES} bytes")
             )
         except Exception as exc:  # noqa: BLE001 - re-raised below unless it has a SCIM meaning
+            if isinstance(exc, AdoptionRefused):
+                record_refusal(exc)  # the request's transaction has rolled back; the trace must stay
             response = errors.from_exception(exc)
             if response is None:
                 raise

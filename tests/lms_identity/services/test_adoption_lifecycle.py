@@ -8,12 +8,12 @@ from tests.factories import UserFactory, session_for
 pytestmark = pytest.mark.django_db
 
 
-def test_adopting_a_person_as_inactive_locks_them_out_like_a_deactivation(connection, system_actor):
+def test_adopting_a_person_as_inactive_locks_them_out_like_a_deactivation(adopting_connection, system_actor):
     manual = UserFactory(connection=None, user_name="ana@example.com", is_active=True)
     key = session_for(manual)
 
     user, adopted = create_user(
-        connection=connection,
+        connection=adopting_connection,
         actor=system_actor,
         attrs={"user_name": "ana@example.com", "is_active": False},
     )
@@ -27,10 +27,12 @@ def test_adopting_a_person_as_inactive_locks_them_out_like_a_deactivation(connec
     assert OutboxEvent.objects.filter(kind="user.deactivated").count() == 1
 
 
-def test_adopting_a_person_as_active_writes_no_deactivation(connection, system_actor):
+def test_adopting_a_person_as_active_writes_no_deactivation(adopting_connection, system_actor):
     UserFactory(connection=None, user_name="ben@example.com", is_active=True)
 
-    user, _ = create_user(connection=connection, actor=system_actor, attrs={"user_name": "ben@example.com"})
+    user, _ = create_user(
+        connection=adopting_connection, actor=system_actor, attrs={"user_name": "ben@example.com"}
+    )
 
     user.refresh_from_db()
     assert user.is_active is True and user.deactivated_at is None

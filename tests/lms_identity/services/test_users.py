@@ -44,7 +44,8 @@ def test_sessions_of_other_people_survive_a_deactivation(connection, system_acto
     assert Session.objects.filter(session_key=kept).exists()
 
 
-def test_create_adopts_an_unowned_person_with_the_same_user_name(connection, system_actor):
+def test_create_adopts_an_unowned_person_with_the_same_user_name(adopting_connection, system_actor):
+    connection = adopting_connection
     manual = UserFactory(connection=None, source=Source.MANUAL, user_name="Ada@Example.com")
 
     user, adopted = create_user(

@@ -181,7 +181,8 @@ def test_a_rehire_restored_by_post_does_not_keep_what_the_new_body_leaves_out(sc
     assert body["name"]["givenName"] == "Ann"
 
 
-def test_create_adopts_an_unowned_person_with_the_same_user_name(scim, connection):
+def test_create_adopts_an_unowned_person_with_the_same_user_name(scim, adopting_connection):
+    connection = adopting_connection
     manual = UserFactory(connection=None, source=Source.MANUAL, user_name="ann@example.com", email="")
 
     response = scim.post("Users", {"userName": "ANN@example.com", "externalId": "e1"})

@@ -1,0 +1,40 @@
+"""Saving a person whose userName, email or externalId another person may hold: the database's unique
+constraints decide, and a clash becomes a UniquenessConflict naming the attribute (never its text)."""
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from lms_identity.errors import UniquenessConflict
+from lms_identity.models import User
+
+# Which unique constraint an IntegrityError names, to say which attribute clashed without its text.
+UNIQUE_CONSTRAINT_FIELDS = {
+    "user_email_ci_unique": "email",
+    "user_external_id_per_connection_unique": "external_id",
+    "user_user_name_ci_unique": "user_name",
+}
+
+
+def save_unique(user: User, **kwargs: Any) -> None:
+    """user.save(**kwargs) in a savepoint; a unique-constraint clash raises UniquenessConflict."""
+    try:
+        with transaction.atomic():
+            user.save(**kwargs)
+    except IntegrityError as exc:
+        field = _clashing_field(exc)
+        raise UniquenessConflict(field, f"{field} is already taken") from None
+
+
+def _clashing_field(exc: IntegrityError) -> str:
+    text = str(exc).lower()
+    for constraint, field in UNIQUE_CONSTRAINT_FIELDS.items():
+        if constraint in text:
+            return field
+    # SQLite names the columns, not the constraint: "UNIQUE constraint failed: index 'user_email_ci_unique'"
+    # on recent versions, "...: lms_identity_user.connection_id, lms_identity_user.external_id" on others.
+    if "external_id" in text:
+        return "external_id"
+    if ".email" in text or "lower(email)" in text:
+        return "email"
+    return "user_name"
