@@ -155,8 +155,10 @@ def test_a_burst_of_commits_sends_few_nudges(connection, settings):
     people = [UserFactory(connection=connection) for _ in range(20)]
     settings.CELERY_TASK_ALWAYS_EAGER = False
 
+    # A publish slow enough (1 s) that the 20 commits land while one is in flight even on a loaded machine
+    # (at 0.3 s the burst outlasted three publishes when the two cores were shared with other runs).
     with mock.patch.object(
-        tasks.drain_outbox, "apply_async", side_effect=lambda **kw: time.sleep(0.3)
+        tasks.drain_outbox, "apply_async", side_effect=lambda **kw: time.sleep(1.0)
     ) as send:
         for person in people:
             with transaction.atomic():
