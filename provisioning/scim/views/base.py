@@ -158,7 +158,7 @@ def check_query_string(request: HttpRequest) -> None:
         name, _, value = pair.partition(b"=")
         key, text = _decoded(name), _decoded(value)
         if key is None or text is None or not (is_storable(key) and is_storable(text)):
-            label = name.decode("ascii", "replace")[:40]
+            label = (key if key is not None else name.decode("ascii", "replace"))[:40]
             scim_type = "invalidFilter" if label == "filter" else "invalidValue"
             raise ScimError(400, f"The query parameter {label!r} is not valid text", scim_type)
 
