@@ -8,8 +8,10 @@ class LmsIdentityConfig(AppConfig):
 
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
+        from django.db.backends.signals import connection_created
 
         from .services.sessions import index_session
+        from .sqlite_connections import configure_connection
 
         def _index(sender: object, request: object, user: object, **kwargs: object) -> None:
             # Plumbing, not a rule: every login (admin password or SSO) is indexed by person so that
@@ -19,3 +21,4 @@ class LmsIdentityConfig(AppConfig):
                 index_session(user, session.session_key)  # type: ignore[arg-type]
 
         user_logged_in.connect(_index, dispatch_uid="lms_identity.index_session")
+        connection_created.connect(configure_connection, dispatch_uid="lms_identity.sqlite_connections")

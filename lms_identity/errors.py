@@ -42,3 +42,15 @@ class AdoptionRefused(UniquenessConflict):
         self.reason = reason
         self.attempt = attempt
         super().__init__(field)
+
+
+class UnstorableText(InvalidValue):
+    """A string the database cannot hold: a lone surrogate (not encodable as UTF-8) or NUL (PostgreSQL
+    text cannot contain it). `field` is where it was found (`name.givenName`, `Operations[0].value`)."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__(field, f"{field} contains a character that cannot be stored")
+
+
+class NestedTooDeep(IdentityError):
+    """A JSON document nests arrays and objects deeper than any valid request does."""

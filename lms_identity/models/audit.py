@@ -1,5 +1,7 @@
 from django.db import models
 
+from ..json_input import StoredJSONDecoder
+
 
 class ActorType(models.TextChoices):
     CONNECTION = "connection", "IdP connection"
@@ -23,9 +25,9 @@ class AuditEvent(models.Model):
         "lms_identity.IdpConnection", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     # {"field": [before, after], ...}
-    changes = models.JSONField(default=dict, blank=True)
+    changes = models.JSONField(default=dict, blank=True, decoder=StoredJSONDecoder)
     # Outcome, reason, request id: whatever explains the event.
-    context = models.JSONField(default=dict, blank=True)
+    context = models.JSONField(default=dict, blank=True, decoder=StoredJSONDecoder)
 
     class Meta:
         ordering = ["-at", "-id"]

@@ -6,6 +6,7 @@ from django.db.models import Q, Value
 from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
 
+from ..json_input import StoredJSONDecoder
 from .connections import IdpConnection
 
 
@@ -93,7 +94,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     # Our extension: urn:ietf:params:scim:schemas:extension:lms:2.0:User
     hire_date = models.DateField(null=True, blank=True)
-    custom_attributes = models.JSONField(default=dict, blank=True)
+    custom_attributes = models.JSONField(default=dict, blank=True, decoder=StoredJSONDecoder)
 
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)

@@ -26,7 +26,7 @@ from lms_identity.services.sso_logins import (
 )
 
 from .errors import LoginRefused
-from .id_tokens import verify_id_token
+from .id_tokens import check_storable_claims, verify_id_token
 
 BACKEND_PATH = "lms_identity.sso.backend.OidcBackend"
 
@@ -134,8 +134,9 @@ class OidcBackend(OIDCAuthenticationBackend):
             return claims
         try:
             info = super().get_userinfo(access_token, id_token, payload)
-        except (requests.RequestException, ValueError, LoginRefused):
+        except (requests.RequestException, ValueError, RecursionError, LoginRefused):
             return claims  # the ID token alone is enough to sign in
+        check_storable_claims(info, "userinfo answer")
         # OpenID Connect Core 5.3.2: userinfo about another subject must not be used.
         if isinstance(info, dict) and info.get("sub") == claims["sub"]:
             for key, value in info.items():

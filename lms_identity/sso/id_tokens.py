@@ -5,6 +5,8 @@ from typing import Any
 
 import jwt
 
+from lms_identity.errors import NestedTooDeep, UnstorableText
+from lms_identity.json_input import check_json_input
 from lms_identity.models import OidcConfig
 from lms_identity.services.oidc_config import get_signing_key
 
@@ -52,6 +54,9 @@ def verify_id_token(
         raise LoginRefused("token_invalid", "the ID token signature does not verify") from None
     except jwt.PyJWTError as exc:
         raise LoginRefused("token_invalid", f"the ID token is invalid ({type(exc).__name__})") from None
+    except RecursionError:
+        raise LoginRefused("token_invalid", "the ID token's claims nest too deeply") from None
+    check_storable_claims(claims, "ID token")
     _check_azp(config, claims)
     now = time.time()
     # PyJWT accepts any iat int() can read ("1700000000"); RFC 7519 2 says a JSON number.
@@ -83,3 +88,12 @@ def _check_azp(config: OidcConfig, claims: dict[str, Any]) -> None:
         raise LoginRefused("token_invalid", "the ID token has several audiences and no azp")
     if azp is not None and azp != config.client_id:
         raise LoginRefused("token_invalid", "the ID token was authorized for another client (azp)")
+
+
+def check_storable_claims(claims: Any, source: str) -> None:
+    """Claims end up in the person's row, the session index and the audit trail: a lone surrogate or
+    NUL in any of them (or absurd nesting) refuses the sign-in with the refusal page, before any write."""
+    try:
+        check_json_input(claims)
+    except (UnstorableText, NestedTooDeep):
+        raise LoginRefused("token_invalid", f"the {source} has a claim that cannot be stored") from None

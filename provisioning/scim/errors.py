@@ -3,13 +3,16 @@
 import json
 import logging
 
-from django.db import DatabaseError, OperationalError
+from django.db import DatabaseError, DataError
 from django.http import HttpResponse
 
+from lms_identity.database_faults import is_too_complex, is_transient
 from lms_identity.errors import IdentityError, InvalidValue, UniquenessConflict, VersionMismatch
 
 ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error"
 CONTENT_TYPE = "application/scim+json"
+# Every SCIM answer holds people's data or a refusal about it: no cache may keep it (RFC 7644 §7).
+CACHE_CONTROL = "no-store"
 RETRY_AFTER_SECONDS = 5
 
 logger = logging.getLogger(__name__)
@@ -64,19 +67,32 @@ def from_exception(exc: Exception) -> HttpResponse | None:
         return error_response(ScimError(400, _scim_field_message(exc.field, str(exc)), "invalidValue"))
     if isinstance(exc, IdentityError):
         return error_response(ScimError(400, str(exc), "invalidValue"))
-    if isinstance(exc, OperationalError):
-        # Lock timeouts, deadlocks, too many connections: the IdP retries later; never a database message.
+    if isinstance(exc, RecursionError):
+        # Only a filter nests without a bound (bodies are checked for depth): the same request always fails.
+        return error_response(ScimError(400, "The filter nests too deeply", "invalidFilter"))
+    if isinstance(exc, DatabaseError):
+        return _database_error_response(exc)
+    return None
+
+
+def _database_error_response(exc: DatabaseError) -> HttpResponse:
+    """429 with Retry-After only when a retry can succeed (lock timeouts, serialization failures,
+    deadlocks, too many connections); a deterministic failure is a 400, or a logged 503. Never the
+    database's own message."""
+    if is_transient(exc):
         logger.warning("SCIM request refused while the database is overloaded: %s", type(exc).__name__)
         return error_response(
             ScimError(429, "The service is busy; retry later"), **{"Retry-After": str(RETRY_AFTER_SECONDS)}
         )
-    if isinstance(exc, DatabaseError):
-        logger.exception("SCIM request failed in the database")
-        return error_response(
-            ScimError(503, "The service could not complete the request; retry later"),
-            **{"Retry-After": str(RETRY_AFTER_SECONDS)},
-        )
-    return None
+    if is_too_complex(exc):
+        return error_response(ScimError(400, "The filter is too complex to run", "invalidFilter"))
+    if isinstance(exc, DataError):
+        return error_response(ScimError(400, "A value is outside what can be stored", "invalidValue"))
+    logger.exception("SCIM request failed in the database")
+    return error_response(
+        ScimError(503, "The service could not complete the request; retry later"),
+        **{"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
 
 
 SCIM_NAMES = {

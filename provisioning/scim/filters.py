@@ -11,13 +11,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, Value
 from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
 from django.utils.dateparse import parse_datetime
 from scim2_filter_parser import ast
 from scim2_filter_parser.lexer import SCIMLexer
 from scim2_filter_parser.parser import SCIMParser, SCIMParserError
+
+from lms_identity.json_input import is_storable
 
 from .errors import ScimError
 from .schemas import ENTERPRISE_SCHEMA, GROUP_SCHEMA, LMS_SCHEMA, USER_SCHEMA, custom_attribute_names
@@ -94,6 +96,9 @@ def parse_filter(text: str) -> ast.Filter:
     """The syntax tree of a filter, or a 400 invalidFilter."""
     if not isinstance(text, str) or not text.strip() or len(text) > MAX_FILTER_LENGTH:
         raise ScimError(400, "The filter is empty or too long", "invalidFilter")
+    if not is_storable(text):
+        # A lone surrogate or NUL can match nothing stored, and the database driver cannot even send it.
+        raise ScimError(400, "The filter contains a character that cannot be stored", "invalidFilter")
     try:
         tree = SCIMParser().parse(SCIMLexer().tokenize(text))
     # The lexer raises ValueError on an illegal character; the parser its own error, and on a few
@@ -177,8 +182,6 @@ class _Translator:
             return _present(field)
         if comp is None:
             raise ScimError(400, f"The operator {op} needs a value", "invalidFilter")
-        if "\x00" in str(raw):
-            raise ScimError(400, "A filter value cannot contain a NUL character", "invalidFilter")
         compare = _COMPARERS[field.kind]
         return compare(field, op, raw)
 
@@ -209,8 +212,9 @@ def _compare_string(field: Field, op: str, raw: Any) -> Q:
         raise _unsupported(op)
     value = str(raw)
     if op in ("eq", "ne"):
-        # Lower(field) = lower(value) uses the case-insensitive unique index (userName, email).
-        q = Q(Exact(Lower(field.lookup), value.lower())) if ci else Q(**{field.lookup: value})
+        # Lower(field) = Lower(value) uses the case-insensitive unique index (userName, email), and the
+        # database lowers both sides alike (Unicode-aware on SQLite too: lms_identity.sqlite_connections).
+        q = Q(Exact(Lower(field.lookup), Lower(Value(value)))) if ci else Q(**{field.lookup: value})
         return q if op == "eq" else ~q
     suffix = {"co": "contains", "sw": "startswith", "ew": "endswith"}.get(op)
     if suffix:
@@ -230,11 +234,7 @@ def _compare_boolean(field: Field, op: str, raw: Any) -> Q:
 
 
 def _compare_datetime(field: Field, op: str, raw: Any) -> Q:
-    value = parse_datetime(str(raw)) if raw is not None else None
-    if value is None:
-        raise ScimError(400, "A dateTime compares with an RFC 3339 timestamp", "invalidFilter")
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
+    value = _timestamp(raw)
     if field.lookup == "hire_date":
         value_or_date: datetime | Any = value.date()
     else:
@@ -244,6 +244,23 @@ def _compare_datetime(field: Field, op: str, raw: Any) -> Q:
         raise _unsupported(op)
     q = Q(**{f"{field.lookup}__{lookups[op]}": value_or_date})
     return ~q if op == "ne" else q
+
+
+def _timestamp(raw: Any) -> datetime:
+    """An RFC 3339 timestamp that exists and stays inside what Python and the databases hold in UTC."""
+    try:
+        value = parse_datetime(str(raw)) if raw is not None else None
+    except ValueError:  # the right shape, an impossible moment: month 13, day 45, hour 25
+        value = None
+    if value is None:
+        raise ScimError(400, "A dateTime compares with an RFC 3339 timestamp", "invalidFilter")
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    try:
+        value.astimezone(UTC)  # 0001-01-01T00:00:00+14:00 is before year 1 in UTC
+    except OverflowError:
+        raise ScimError(400, "The dateTime is outside the range of dates", "invalidFilter") from None
+    return value
 
 
 def _compare_id(field: Field, op: str, raw: Any) -> Q:

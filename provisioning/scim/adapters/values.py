@@ -38,16 +38,22 @@ def as_boolean(attr: str, value: Any) -> bool:
 def as_date(attr: str, value: Any) -> date | None:
     if value in (None, ""):
         return None
-    if isinstance(value, str):
-        try:
-            parsed = parse_date(value[:10]) if len(value) >= 10 else None
-            if parsed is None and (moment := parse_datetime(value)) is not None:
-                parsed = moment.date()
-        except ValueError:
-            parsed = None
-        if parsed is not None and (len(value) == 10 or parse_datetime(value) is not None):
-            return parsed
-    raise invalid(attr, "must be a date as YYYY-MM-DD")
+    parsed = _date_of(value) if isinstance(value, str) else None
+    if parsed is None:
+        raise invalid(attr, "must be a date as YYYY-MM-DD")
+    return parsed
+
+
+def _date_of(value: str) -> date | None:
+    """YYYY-MM-DD, or the (local) date of an RFC 3339 timestamp; None when it names no real moment
+    (Django's parsers raise ValueError for a well-formed impossible one: month 13, hour 25)."""
+    try:
+        if len(value) == 10:
+            return parse_date(value)
+        moment = parse_datetime(value)
+    except ValueError:
+        return None
+    return moment.date() if moment is not None else None
 
 
 def as_object(attr: str, value: Any) -> dict[str, Any]:

@@ -4,9 +4,11 @@ ETags, and turning every refusal into a SCIM Error body."""
 import json
 import re
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.core.handlers.wsgi import get_bytes_from_wsgi
 from django.db import connection as db_connection
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
@@ -14,7 +16,8 @@ from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
-from lms_identity.errors import AdoptionRefused, VersionMismatch
+from lms_identity.errors import AdoptionRefused, NestedTooDeep, UnstorableText, VersionMismatch
+from lms_identity.json_input import MAX_DEPTH, check_json_input, is_storable
 from lms_identity.models import IdpConnection
 from lms_identity.services.adoption import record_refusal
 from lms_identity.services.audit import Actor
@@ -22,7 +25,7 @@ from lms_identity.services.audit import Actor
 from .. import errors
 from ..attribute_selection import Selection
 from ..auth import authenticate
-from ..errors import CONTENT_TYPE, ScimError
+from ..errors import CACHE_CONTROL, CONTENT_TYPE, ScimError
 
 ETAG = re.compile(r'^\s*(?:W/)?"(\d{1,10})"\s*$')
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -46,6 +49,11 @@ class ScimView(View):
     actor: Actor
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        response = self._answer(request, *args, **kwargs)
+        response["Cache-Control"] = CACHE_CONTROL
+        return response
+
+    def _answer(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
@@ -60,6 +68,7 @@ class ScimView(View):
                 return errors.unauthorized_response()
             self.connection = connection
             self.actor = Actor.of_connection(connection)
+            check_query_string(request)
             if request.method in WRITE_METHODS:
                 with transaction.atomic():
                     _bound_lock_waits()
@@ -97,9 +106,18 @@ class ScimView(View):
         if len(raw) > settings.SCIM_MAX_PAYLOAD_BYTES:
             raise ScimError(413, f"The body is larger than {settings.SCIM_MAX_PAYLOAD_BYTES} bytes")
         try:
-            return json.loads(raw.decode("utf-8"))
+            data = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, ValueError, RecursionError):
             raise ScimError(400, "The body is not valid JSON", "invalidSyntax") from None
+        try:
+            check_json_input(data)
+        except NestedTooDeep:
+            raise ScimError(400, f"The body nests deeper than {MAX_DEPTH} levels", "invalidSyntax") from None
+        except UnstorableText as exc:
+            # In a /.search body the filter is the offender: the IdP is told so (RFC 7644 §3.4.3).
+            scim_type = "invalidFilter" if exc.field == "filter" else "invalidValue"
+            raise ScimError(400, str(exc), scim_type) from None
+        return data
 
     def json_object(self, schema: str | None = None) -> dict[str, Any]:
         data = self.body()
@@ -134,6 +152,27 @@ class ScimView(View):
         return int(match.group(1))
 
 
+def check_query_string(request: HttpRequest) -> None:
+    """Django decodes a query string leniently (invalid UTF-8 becomes U+FFFD), so `filter=userName eq
+    "%ED%A0%80"` would quietly search for something the IdP never sent. Each parameter must be valid
+    UTF-8 text the database can hold: otherwise 400 invalidFilter (for `filter`) or invalidValue."""
+    raw = get_bytes_from_wsgi(request.META, "QUERY_STRING", "")
+    for pair in raw.split(b"&"):
+        name, _, value = pair.partition(b"=")
+        key, text = _decoded(name), _decoded(value)
+        if key is None or text is None or not (is_storable(key) and is_storable(text)):
+            label = (key if key is not None else name.decode("ascii", "replace"))[:40]
+            scim_type = "invalidFilter" if label == "filter" else "invalidValue"
+            raise ScimError(400, f"The query parameter {label!r} is not valid text", scim_type)
+
+
+def _decoded(part: bytes) -> str | None:
+    try:
+        return unquote_to_bytes(part.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
 def resource_response(
     data: dict[str, Any], *, status: int = 200, etag: str = "", location: str = "", request: Any = None
 ) -> HttpResponse:
@@ -161,4 +200,6 @@ def json_response(data: dict[str, Any], status: int = 200) -> HttpResponse:
 
 @csrf_exempt
 def not_found_view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-    return errors.error_response(errors.not_found("No such endpoint"))
+    response = errors.error_response(errors.not_found("No such endpoint"))
+    response["Cache-Control"] = CACHE_CONTROL
+    return response

@@ -2,6 +2,7 @@
 
 import json
 
+import psycopg
 import pytest
 from django.db import OperationalError
 
@@ -128,7 +129,11 @@ def test_database_overload_is_429_with_retry_after_and_no_database_text(scim, mo
     created = scim.post("Users", {"userName": "ann@example.com"}).json()
 
     def overloaded(*args, **kwargs):
-        raise OperationalError("canceling statement due to lock timeout on relation lms_identity_user")
+        # What Django raises for PostgreSQL's lock_timeout: its OperationalError over psycopg's 55P03.
+        cause = psycopg.errors.LockNotAvailable("canceling statement due to lock timeout")
+        raise OperationalError(
+            "canceling statement due to lock timeout on relation lms_identity_user"
+        ) from cause
 
     monkeypatch.setattr("lms_identity.services.users.update_user", overloaded)
 
