@@ -8,8 +8,13 @@ class LmsIdentityConfig(AppConfig):
 
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
+        from django.core.checks import register
 
+        from .checks import DEPLOY_CHECKS
         from .services.sessions import index_session
+
+        for check, tag in DEPLOY_CHECKS:
+            register(check, tag, deploy=True)
 
         def _index(sender: object, request: object, user: object, **kwargs: object) -> None:
             # Plumbing, not a rule: every login (admin password or SSO) is indexed by person so that

@@ -4,10 +4,13 @@ Defaults are safe in production and friendly on a laptop: DEBUG is off unless se
 DATABASE_URL, and a Celery broker that needs no server (kombu's filesystem transport) with no REDIS_URL.
 """
 
+import sys
 from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+
+from lms_identity.encryption import check_keys, derive_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -54,6 +57,16 @@ def env_secret(name: str, *, debug_default: str, debug: bool) -> str:
 
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_secret("SECRET_KEY", debug_default="dev-only-insecure-key-change-me", debug=DEBUG)
+# pytest runs with DEBUG off (as production does) and only SECRET_KEY set; production never imports it.
+RUNNING_TESTS = "pytest" in sys.modules
+# Keys of the secrets stored encrypted (OIDC client secrets): the first encrypts, every one decrypts, so a
+# rotation is: prepend a new key, run `manage.py rotate_encryption_key`, drop the old key (README, Security).
+# On a laptop (DEBUG) and in the tests one is derived from SECRET_KEY. With DEBUG off and no key, nothing
+# starts that stores or reads a secret, and `check --deploy` reports lms_identity.E001; tools that never touch
+# one (mypy, makemigrations) still run with only SECRET_KEY set.
+FIELD_ENCRYPTION_KEYS = check_keys(env_list("FIELD_ENCRYPTION_KEYS", []), setting="FIELD_ENCRYPTION_KEYS")
+if not FIELD_ENCRYPTION_KEYS and (DEBUG or RUNNING_TESTS):
+    FIELD_ENCRYPTION_KEYS = [derive_key(SECRET_KEY)]
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # The public origin the IdPs see, used for the SCIM base URL and the OIDC redirect URIs we print.
