@@ -19,6 +19,7 @@ urlpatterns = [
     ),
     path("api/v1/learn/courses/<slug:slug>/", views.learner_course, name="learner-course"),
     path("api/v1/", include(router.urls)),
+    # Admins only, like the API itself (SPECTACULAR_SETTINGS["SERVE_PERMISSIONS"]).
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
