@@ -23,4 +23,4 @@ class LmsIdentityConfig(AppConfig):
             if session is not None and session.session_key:
                 index_session(user, session.session_key)  # type: ignore[arg-type]
 
-        user_logged_in.connect(_index, dispatch_uid="lms_identity.index_session")
+        user_logged_in.connect(_index, weak=False, dispatch_uid="lms_identity.index_session")

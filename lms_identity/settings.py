@@ -5,6 +5,7 @@ DATABASE_URL, and a Celery broker that needs no server (kombu's filesystem trans
 """
 
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -79,6 +80,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -98,6 +100,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out admin sign-in into its 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "lms_identity.urls"
@@ -137,11 +141,31 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "lms_identity.User"
 # Password sign-in for admins; OpenID Connect for everyone else (its get_user refuses inactive people).
+# django-axes first: it refuses a locked-out admin sign-in before any password is checked.
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "lms_identity.sso.backend.OidcBackend",
 ]
 LOGIN_URL = "/login/"
+
+# Admin password sign-in throttled by django-axes, per account and per address (lms_identity.admin_sign_in):
+# ADMIN_LOGIN_FAILURE_LIMIT failures lock the account (from every address) and the address (for every
+# account) for ADMIN_LOGIN_LOCKOUT_MINUTES; a success resets the account. SSO sign-ins are not counted.
+AXES_ONLY_ADMIN_SITE = True
+AXES_HANDLER = "lms_identity.admin_sign_in.AdminPasswordFailuresHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_FORM_FIELD = (
+    "username"  # the admin form's field (axes would look for USERNAME_FIELD, user_name)
+)
+AXES_FAILURE_LIMIT = env_int("ADMIN_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("ADMIN_LOGIN_LOCKOUT_MINUTES", 15))
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True  # sign-ins are in the audit trail and the session index already
+AXES_CLIENT_IP_CALLABLE = "lms_identity.admin_sign_in.client_address"
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+# Reverse proxies in front of the app that append to X-Forwarded-For (0: the client connects directly).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 LOGIN_REDIRECT_URL = "/learn/"
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
