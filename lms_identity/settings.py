@@ -151,6 +151,7 @@ AUTHENTICATION_BACKENDS = [
     "lms_identity.sso.backend.OidcBackend",
 ]
 LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/learn/"
 
 # Admin password sign-in throttled by django-axes, per account and per address (lms_identity.admin_sign_in):
 # ADMIN_LOGIN_FAILURE_LIMIT failures lock the account (from every address) and the address (for every
@@ -158,9 +159,8 @@ LOGIN_URL = "/login/"
 AXES_ONLY_ADMIN_SITE = True
 AXES_HANDLER = "lms_identity.admin_sign_in.AdminPasswordFailuresHandler"
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_USERNAME_FORM_FIELD = (
-    "username"  # the admin form's field (axes would look for USERNAME_FIELD, user_name)
-)
+# The admin form's field name (axes would look for USERNAME_FIELD, which is user_name here).
+AXES_USERNAME_FORM_FIELD = "username"
 AXES_FAILURE_LIMIT = env_int("ADMIN_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("ADMIN_LOGIN_LOCKOUT_MINUTES", 15))
 AXES_RESET_ON_SUCCESS = True
@@ -169,7 +169,6 @@ AXES_CLIENT_IP_CALLABLE = "lms_identity.admin_sign_in.client_address"
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
 # Reverse proxies in front of the app that append to X-Forwarded-For (0: the client connects directly).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
-LOGIN_REDIRECT_URL = "/learn/"
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
