@@ -1,5 +1,6 @@
 """Chromium loads the admin's and the learner's pages under our Content-Security-Policy and reports no
-violation: neither in the console nor as a `securitypolicyviolation` event."""
+violation: neither in the console nor as a `securitypolicyviolation` event. (Here beside the SSO browser
+tests to share their live server and Chromium; no OpenID provider is needed.)"""
 
 from pathlib import Path
 
