@@ -83,8 +83,28 @@ def test_the_admin_pages_pass_the_policy(live, browser_page):
         ("/api/docs/", "api-docs"),
     ]:
         found += _visit(browser_page, f"{live}{path}", shot)
+    found += _issue_a_token(browser_page, live, admin)
 
     assert found == []
+
+
+def _issue_a_token(page, live, holder):
+    """Issue an API token in the admin; its key is on the page that answers, under the same policy."""
+    _visit(page, f"{live}/admin/lms_identity/apitoken/add/", "admin-token-add")
+    page.evaluate(
+        "(pk) => { const select = document.querySelector('#id_user');"
+        " select.add(new Option('holder', pk, true, true)); }",
+        str(holder.pk),
+    )
+    page.fill("#id_label", "browser test")
+    page.click("input[name=_save]")
+    page.wait_for_selector("#issued-api-token")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "csp-admin-token-issued.png"), full_page=True)
+    assert page.input_value("#issued-api-token").startswith("lms_")
+    return page.evaluate("window.__cspViolations") + [
+        text for text in page.console_errors if "Content Security Policy" in text
+    ]
 
 
 def test_the_learner_pages_pass_the_policy(live, browser_page):
