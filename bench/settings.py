@@ -4,10 +4,13 @@ Everything that matters to the figures (middleware, database options, logging) i
 lms_identity.settings; this module adds only what the benchmark needs to exist.
 """
 
+from lms_identity.encryption import derive_key
 from lms_identity.settings import *  # noqa: F403
-from lms_identity.settings import ALLOWED_HOSTS, INSTALLED_APPS
+from lms_identity.settings import ALLOWED_HOSTS, FIELD_ENCRYPTION_KEYS, INSTALLED_APPS, SECRET_KEY
 
 INSTALLED_APPS = [*INSTALLED_APPS, "bench"]
 ROOT_URLCONF = "bench.urls"
 # The load generator talks to 127.0.0.1; the in-process query counts use Django's test client.
 ALLOWED_HOSTS = [*ALLOWED_HOSTS, "127.0.0.1", "localhost", "testserver"]
+# The benchmark's throwaway database holds only its stub IdP's secret: a key derived from SECRET_KEY will do.
+FIELD_ENCRYPTION_KEYS = FIELD_ENCRYPTION_KEYS or [derive_key(SECRET_KEY)]

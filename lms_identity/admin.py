@@ -241,4 +241,7 @@ class AuditEventAdmin(admin.ModelAdmin):
 
 
 # OpenID Connect sign-in: settings, groups-claim mapping, subject links, logins.
-from . import admin_sso  # noqa: E402, F401
+from . import admin_sso  # noqa: E402, F401, I001
+
+# Admin API tokens: issued once, hashed, revocable.
+from . import admin_api_tokens  # noqa: E402, F401, I001

@@ -8,10 +8,15 @@ class LmsIdentityConfig(AppConfig):
 
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
+        from django.core.checks import register
         from django.db.backends.signals import connection_created
 
+        from .checks import DEPLOY_CHECKS
         from .services.sessions import index_session
         from .sqlite_connections import configure_connection
+
+        for check, tag in DEPLOY_CHECKS:
+            register(check, tag, deploy=True)
 
         def _index(sender: object, request: object, user: object, **kwargs: object) -> None:
             # Plumbing, not a rule: every login (admin password or SSO) is indexed by person so that
@@ -20,5 +25,5 @@ class LmsIdentityConfig(AppConfig):
             if session is not None and session.session_key:
                 index_session(user, session.session_key)  # type: ignore[arg-type]
 
-        user_logged_in.connect(_index, dispatch_uid="lms_identity.index_session")
+        user_logged_in.connect(_index, weak=False, dispatch_uid="lms_identity.index_session")
         connection_created.connect(configure_connection, dispatch_uid="lms_identity.sqlite_connections")

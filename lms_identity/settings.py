@@ -4,10 +4,15 @@ Defaults are safe in production and friendly on a laptop: DEBUG is off unless se
 DATABASE_URL, and a Celery broker that needs no server (kombu's filesystem transport) with no REDIS_URL.
 """
 
+import sys
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
+
+from lms_identity.encryption import check_keys, derive_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -54,6 +59,16 @@ def env_secret(name: str, *, debug_default: str, debug: bool) -> str:
 
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_secret("SECRET_KEY", debug_default="dev-only-insecure-key-change-me", debug=DEBUG)
+# pytest runs with DEBUG off (as production does) and only SECRET_KEY set; production never imports it.
+RUNNING_TESTS = "pytest" in sys.modules
+# Keys of the secrets stored encrypted (OIDC client secrets): the first encrypts, every one decrypts, so a
+# rotation is: prepend a new key, run `manage.py rotate_encryption_key`, drop the old key (README, Security).
+# On a laptop (DEBUG) and in the tests one is derived from SECRET_KEY. With DEBUG off and no key, nothing
+# starts that stores or reads a secret, and `check --deploy` reports lms_identity.E001; tools that never touch
+# one (mypy, makemigrations) still run with only SECRET_KEY set.
+FIELD_ENCRYPTION_KEYS = check_keys(env_list("FIELD_ENCRYPTION_KEYS", []), setting="FIELD_ENCRYPTION_KEYS")
+if not FIELD_ENCRYPTION_KEYS and (DEBUG or RUNNING_TESTS):
+    FIELD_ENCRYPTION_KEYS = [derive_key(SECRET_KEY)]
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # The public origin the IdPs see, used for the SCIM base URL and the OIDC redirect URIs we print.
@@ -66,8 +81,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
+    "csp",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
@@ -79,6 +95,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -86,6 +103,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out admin sign-in into its 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "lms_identity.urls"
@@ -125,12 +144,31 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "lms_identity.User"
 # Password sign-in for admins; OpenID Connect for everyone else (its get_user refuses inactive people).
+# django-axes first: it refuses a locked-out admin sign-in before any password is checked.
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "lms_identity.sso.backend.OidcBackend",
 ]
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/learn/"
+
+# Admin password sign-in throttled by django-axes, per account and per address (lms_identity.admin_sign_in):
+# ADMIN_LOGIN_FAILURE_LIMIT failures lock the account (from every address) and the address (for every
+# account) for ADMIN_LOGIN_LOCKOUT_MINUTES; a success resets the account. SSO sign-ins are not counted.
+AXES_ONLY_ADMIN_SITE = True
+AXES_HANDLER = "lms_identity.admin_sign_in.AdminPasswordFailuresHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# The admin form's field name (axes would look for USERNAME_FIELD, which is user_name here).
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_FAILURE_LIMIT = env_int("ADMIN_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("ADMIN_LOGIN_LOCKOUT_MINUTES", 15))
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True  # sign-ins are in the audit trail and the session index already
+AXES_CLIENT_IP_CALLABLE = "lms_identity.admin_sign_in.client_address"
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+# Reverse proxies in front of the app that append to X-Forwarded-For (0: the client connects directly).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
@@ -189,7 +227,8 @@ ADMIN_POWER_CHECKS = ["courses.admin_roles.holds_admin_role"]
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # `Authorization: Token <key>` as DRF's, against hashed ApiToken rows (README, Security).
+        "courses.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
@@ -210,6 +249,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The schema maps every admin endpoint: admins only, like the API itself.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAdminUser"],
 }
 
 # SCIM: limits advertised in /ServiceProviderConfig.
@@ -232,9 +273,40 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
-if not DEBUG:
-    SECURE_CONTENT_TYPE_NOSNIFF = True
-    X_FRAME_OPTIONS = "DENY"
+# Security headers on every response (README, "Security"). Django's SecurityMiddleware sends
+# X-Content-Type-Options, Referrer-Policy and, on HTTPS requests, HSTS; clickjacking's sends X-Frame-Options.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+if TRUSTED_PROXY_COUNT > 0:
+    # TLS ends at the proxy: trust the scheme it reports (for HSTS, secure cookies, absolute URLs).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (django-csp 4). Scripts only from our own origin (or carrying the page's nonce,
+# `{{ request.csp_nonce }}`); no plugins, no <base>, never framed. Extend a directive by adding a source:
+# for example an admin theme built on Alpine.js needs either its CSP build or UNSAFE_EVAL in script-src.
+# - style-src allows inline styles: the admin's and our templates use style attributes, which a nonce
+#   cannot cover; injected CSS cannot run code.
+# - no form-action: signing in and out continues by redirect to each connection's IdP, whose origins are
+#   in the database, and browsers apply form-action to those redirects.
+# - the front-channel logout view (an empty page the IdP frames) is exempt, as it is from X-Frame-Options.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+    },
+}
 
 # userName is unique case-insensitively (a functional unique constraint on Lower(user_name)), which
 # Django's check for a plain unique=True on USERNAME_FIELD does not see.

@@ -1,3 +1,4 @@
+from .api_tokens import ApiToken
 from .audit import AuditEvent
 from .connections import IdpConnection, ScimToken
 from .groups import Group, Membership
@@ -8,6 +9,7 @@ from .sessions import UserSession
 from .users import User
 
 __all__ = [
+    "ApiToken",
     "AuditEvent",
     "Group",
     "GroupClaimMapping",

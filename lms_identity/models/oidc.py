@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 
 from .connections import IdpConnection
+from .encrypted_fields import EncryptedTextField
 from .groups import Group
 
 # OpenID Connect Core 3.1.3.7 lets the client pick the algorithms it accepts. Asymmetric only: `none` and
@@ -42,7 +43,7 @@ class OidcConfig(models.Model):
     connection = models.OneToOneField(IdpConnection, on_delete=models.CASCADE, related_name="oidc")
     issuer = models.URLField(max_length=500, help_text="Exactly as the IdP's `iss`.")
     client_id = models.CharField(max_length=255)
-    client_secret = models.CharField(max_length=500, blank=True, default="")
+    client_secret = EncryptedTextField(blank=True, default="", help_text="Stored encrypted; write-only.")
     scopes = models.CharField(max_length=500, default="openid email profile")
     algorithms = models.CharField(
         max_length=200, default="RS256,ES256", help_text="Comma-separated; RS/PS/ES families only."

@@ -44,7 +44,8 @@ SETTABLE = frozenset(
         "user_join",
     }
 )
-SECRET_FIELDS = frozenset({"client_secret"})
+SECRET_FIELDS = frozenset({"client_secret"})  # stored encrypted (EncryptedTextField), audited as "***"
+MAX_SECRET_LENGTH = 500
 
 
 class IdpUnavailable(Exception):
@@ -211,6 +212,10 @@ def _fetch_json(url: str, what: str) -> dict[str, Any]:
 def _check(changes: dict[str, Any]) -> None:
     if "issuer" in changes and not str(changes["issuer"]).startswith(("https://", "http://")):
         raise InvalidValue("issuer", "the issuer must be an http(s) URL")
+    if "client_secret" in changes and len(str(changes["client_secret"])) > MAX_SECRET_LENGTH:
+        raise InvalidValue(
+            "client_secret", f"the client secret must be at most {MAX_SECRET_LENGTH} characters"
+        )
     if "algorithms" in changes:
         wanted = [a.strip() for a in str(changes["algorithms"]).split(",") if a.strip()]
         bad = [a for a in wanted if a not in SUPPORTED_ALGORITHMS]

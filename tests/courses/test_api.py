@@ -1,11 +1,12 @@
 """The admin API: token-authenticated automation over courses, paths, rules, pools and grants."""
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from courses.models import EntitlementRule, Grant, LicensePool, RoleTemplate
 from lms_identity.models import User
+from lms_identity.services.api_tokens import issue_api_token
+from lms_identity.services.audit import Actor
 from tests.factories import CourseFactory, EntitlementRuleFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -15,14 +16,15 @@ pytestmark = pytest.mark.django_db
 def api():
     admin = User.objects.create_superuser("lnd-admin", "lnd@example.com", "x")
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=admin).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {issue_api_token(admin, actor=Actor.system('tests'))[1]}")
     return client
 
 
-def test_a_learners_token_cannot_use_the_admin_api(connection):
-    learner = UserFactory(connection=connection)
+def test_a_token_of_someone_who_lost_admin_access_cannot_use_the_admin_api(connection):
+    learner = UserFactory(connection=connection, is_staff=True)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=learner).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {issue_api_token(learner, actor=Actor.system('tests'))[1]}")
+    User.objects.filter(pk=learner.pk).update(is_staff=False)
 
     assert client.get("/api/v1/rules/").status_code == 403
     assert APIClient().get("/api/v1/rules/").status_code == 401
