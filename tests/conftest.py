@@ -33,3 +33,11 @@ def admin_client(client):
 
     client.force_login(User.objects.create_superuser("lnd-admin", "lnd@example.com", "x"))
     return client
+
+
+@pytest.fixture(autouse=True)
+def no_sso_rate_limit(settings):
+    """The SSO rate limits count per address in a cache that outlives a test (Redis in CI); every test
+    client is 127.0.0.1. Tests of the limit itself switch it back on."""
+    settings.SSO_RATE_LIMIT = 0
+    settings.SSO_SIGNAL_RATE_LIMIT = 0

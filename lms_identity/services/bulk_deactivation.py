@@ -14,10 +14,11 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from lms_identity.models import User
+from lms_identity.models.sessions import EndCause
 
 from . import outbox
 from .audit import Actor, record_events
-from .sessions import end_sessions_of
+from .sessions import end_sessions_of_people
 
 
 def deactivate_users(
@@ -40,7 +41,7 @@ def deactivate_users(
         User.objects.filter(pk__in=active_ids).update(
             is_active=False, deactivated_at=now, version=F("version") + 1, updated_at=now
         )
-        per_person = end_sessions_of(active_ids)
+        per_person = end_sessions_of_people(active, cause=EndCause.DEACTIVATED, actor=actor)
         record_events(
             actor,
             "user.deactivated",

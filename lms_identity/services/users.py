@@ -15,11 +15,12 @@ from django.utils import timezone
 
 from lms_identity.errors import InvalidValue, UniquenessConflict, VersionMismatch
 from lms_identity.models import IdpConnection, Membership, User
+from lms_identity.models.sessions import EndCause
 from lms_identity.models.users import Source, email_is, user_name_is
 
 from . import outbox
 from .audit import Actor, record_event
-from .sessions import end_user_sessions
+from .sessions import end_sessions_of
 
 # Attributes a caller may set; everything else on the model is owned by these services.
 WRITABLE_FIELDS = frozenset(
@@ -169,7 +170,7 @@ def delete_user(user: User, *, actor: Actor, expected_version: int | None = None
         user.deleted_at = now
         user.version += 1
         user.save(update_fields=["is_active", "deactivated_at", "deleted_at", "version", "updated_at"])
-        sessions = end_user_sessions(user)
+        sessions = end_sessions_of(user, cause=EndCause.DELETED, actor=actor)
         group_ids = list(Membership.objects.filter(user=user).values_list("group_id", flat=True))
         Membership.objects.filter(user=user).delete()
         _unlink_reports(user, actor=actor)
@@ -196,7 +197,7 @@ def _set_active(user: User, active: bool, *, actor: Actor) -> None:
         record_event(actor, "user.reactivated", user, changes={"is_active": (False, True)})
         return
     user.deactivated_at = now
-    sessions = end_user_sessions(user)
+    sessions = end_sessions_of(user, cause=EndCause.DEACTIVATED, actor=actor)
     record_event(
         actor,
         "user.deactivated",
@@ -318,7 +319,7 @@ def _adopt(
         },
     )
     if not user.is_active:
-        end_user_sessions(user)
+        end_sessions_of(user, cause=EndCause.DEACTIVATED, actor=actor)
     return user
 
 

@@ -1,14 +1,23 @@
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
-from . import views
+from . import logout, views
+from .throttle import throttled
+
+browser = throttled("browser")
 
 urlpatterns = [
     path("login/", views.LoginPageView.as_view(), name="login"),
-    path("logout/", views.LogoutView.as_view(), name="logout"),
-    path("sso/<slug:slug>/login/", views.SsoLoginView.as_view(), name="sso_login"),
-    path("sso/<slug:slug>/callback/", views.SsoCallbackView.as_view(), name="sso_callback"),
+    path("logout/", logout.sign_out, name="logout"),
+    path("sso/<slug:slug>/login/", browser(views.SsoLoginView.as_view()), name="sso_login"),
+    path("sso/<slug:slug>/callback/", browser(views.SsoCallbackView.as_view()), name="sso_callback"),
     # OpenID Connect Core 4 allows the IdP to POST here from its own page: no CSRF token to be had.
-    path("sso/<slug:slug>/initiate/", csrf_exempt(views.InitiateLoginView.as_view()), name="sso_initiate"),
-    path("sso/<slug:slug>/logout/", views.frontchannel_logout, name="sso_frontchannel_logout"),
+    path(
+        "sso/<slug:slug>/initiate/",
+        browser(csrf_exempt(views.InitiateLoginView.as_view())),
+        name="sso_initiate",
+    ),
+    path("sso/<slug:slug>/logout/", logout.frontchannel_logout, name="sso_frontchannel_logout"),
+    path("sso/<slug:slug>/signed-out/", logout.signed_out, name="sso_signed_out"),
+    path("sso/<slug:slug>/backchannel-logout/", logout.backchannel_logout, name="sso_backchannel_logout"),
 ]
