@@ -92,7 +92,8 @@ class SessionPolicyMiddleware:
             return self.end(request, EndCause.ABSOLUTE_TIMEOUT)
         if idle and now - last_seen > idle:
             return self.end(request, EndCause.IDLE_TIMEOUT)
-        if now - last_seen >= TOUCH_EVERY_SECONDS:
+        # "Last seen" is written at most once a minute, more often only under a very short idle timeout.
+        if now - last_seen >= min(TOUCH_EVERY_SECONDS, idle / 4 if idle else TOUCH_EVERY_SECONDS):
             session[session_keys.LAST_SEEN_AT] = now
             session[POLICY] = load_policy(connection_id)
             touch_session(session.session_key or "", at=timezone.now())

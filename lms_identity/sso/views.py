@@ -28,7 +28,7 @@ from lms_identity.services.oidc_config import IdpUnavailable, get_metadata
 from lms_identity.services.sessions import end_session, index_session
 from lms_identity.services.sso_logins import record_refusal
 
-from . import session_keys
+from . import session_keys, session_policy
 from .backend import BACKEND_PATH
 from .errors import LoginRefused
 
@@ -284,6 +284,7 @@ def start_session(request: HttpRequest, config: OidcConfig, user: Any) -> None:
     session[session_keys.SIGNED_IN_AT] = signed_in_at or now
     session[session_keys.LAST_SEEN_AT] = now
     session[session_keys.VERIFIED_AT] = now
+    session[session_policy.POLICY] = session_policy.load_policy(config.connection_id)
     session.save()
     index_session(
         user,
