@@ -16,6 +16,14 @@ class LmsIdentityConfig(AppConfig):
             # deactivation can end it. SSO logins re-index with their connection and MFA evidence.
             session = getattr(request, "session", None)
             if session is not None and session.session_key:
-                index_session(user, session.session_key)  # type: ignore[arg-type]
+                meta = getattr(request, "META", {})
+                index_session(
+                    user,  # type: ignore[arg-type]
+                    session.session_key,
+                    user_agent=meta.get("HTTP_USER_AGENT", ""),
+                    ip_address=meta.get("REMOTE_ADDR") or None,
+                )
 
-        user_logged_in.connect(_index, dispatch_uid="lms_identity.index_session")
+        # weak=False: _index is local to ready(); a weak reference dies with this frame and no password
+        # sign-in was indexed (so deactivation could not end it).
+        user_logged_in.connect(_index, dispatch_uid="lms_identity.index_session", weak=False)

@@ -123,3 +123,16 @@ def test_a_re_sign_in_moves_the_index_to_the_new_key_without_ending_anything(sys
 
     assert list(UserSession.objects.values_list("session_key", flat=True)) == ["new-key-after-cycle"]
     assert not AuditEvent.objects.filter(action="session.ended").exists()
+
+
+def test_a_password_sign_in_is_indexed_so_a_deactivation_ends_it(client, system_actor):
+    from lms_identity.services.users import deactivate_user
+
+    admin = UserFactory(connection=None, is_staff=True)
+    client.force_login(admin)
+    assert UserSession.objects.filter(user=admin).count() == 1
+
+    deactivate_user(admin, actor=system_actor)
+
+    assert client.get("/learn/").status_code == 302
+    assert not UserSession.objects.filter(user=admin).exists()

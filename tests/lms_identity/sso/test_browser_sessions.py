@@ -113,3 +113,28 @@ def test_a_busy_session_still_ends_at_its_absolute_lifetime(site, page):
 
     assert page.url.startswith(f"{site.url}/login/")
     assert causes() == ["absolute_timeout"]
+
+
+def test_a_learner_ends_one_of_two_sessions_from_my_sessions_and_the_other_stays(site, page, chromium):
+    site.connect("acme")
+    sign_in(site, page)
+    laptop = chromium.new_context(user_agent="Mozilla/5.0 (Windows NT 10.0) Firefox/128.0")
+    other = laptop.new_page()
+    other.set_default_timeout(15000)
+    try:
+        sign_in(site, other)
+        assert UserSession.objects.count() == 2
+
+        page.goto(f"{site.url}/account/sessions/")
+        page.screenshot(path=f"{SHOTS}/my-sessions.png", full_page=True)
+        page.click("tr.session:not(.current) button.end-session")
+        page.wait_for_selector("text=Signed out that session.")
+        other.goto(f"{site.url}/learn/")
+        page.goto(f"{site.url}/learn/")
+
+        assert other.url.startswith(f"{site.url}/login/")
+        assert page.url == f"{site.url}/learn/"
+        assert UserSession.objects.count() == 1
+        assert causes() == ["self"]
+    finally:
+        laptop.close()
