@@ -240,6 +240,8 @@ def sso_urls(connection: IdpConnection) -> dict[str, str]:
         "backchannel_logout_uri": f"{base}/backchannel-logout/",
         # We end exactly the IdP session a logout names, so ask the IdP to always send its sid.
         "backchannel_logout_session_required": "true",
+        "ssf_push_endpoint": f"{base}/ssf/events/",
+        "global_token_revocation_endpoint": f"{base}/global-token-revocation/",
     }
 
 

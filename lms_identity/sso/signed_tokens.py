@@ -20,17 +20,19 @@ class TokenRefused(Exception):
     """A signed token we refuse. `error` is the protocol's error code, `description` says why (never the
     token itself)."""
 
-    def __init__(self, error: str, description: str) -> None:
+    def __init__(self, error: str, description: str, *, kind: str = "other") -> None:
         self.error = error
         self.description = description
+        self.kind = kind  # "key" (signature or key), "issuer", "audience" or "other"
         super().__init__(f"{error}: {description}")
 
 
 def verify_signed(
-    config: OidcConfig, token: str, *, audience: str | None, require: list[str], error: str
+    config: OidcConfig, token: str, *, audience: str | list[str] | None, require: list[str], error: str
 ) -> dict[str, Any]:
     """The claims of a JWT signed by this connection's IdP (an accepted asymmetric algorithm, a key of its
-    JWKS), issued by its exact issuer, for `audience` (not checked when None), with the `require`d claims
+    JWKS), issued by its exact issuer, for `audience` (any one of a list; not checked when None), with the
+    `require`d claims
     and an `iat` within the last MAX_AGE_SECONDS. Raises TokenRefused(error, why)."""
     if not isinstance(token, str) or not token or len(token) > 16384:
         raise TokenRefused(error, "no token")
@@ -40,14 +42,14 @@ def verify_signed(
         raise TokenRefused(error, "the token is not a signed JWT") from None
     alg = header.get("alg")
     if not isinstance(alg, str) or alg not in config.algorithm_list:
-        raise TokenRefused(error, f"signing algorithm {str(alg)[:16]!r} is not accepted")
+        raise TokenRefused(error, f"signing algorithm {str(alg)[:16]!r} is not accepted", kind="key")
     kid = header.get("kid")
     try:
         key = get_signing_key(config, kid if isinstance(kid, str) else None, alg)
     except IdpUnavailable:
         raise TokenRefused(error, "the IdP's keys could not be fetched") from None
     if key is None:
-        raise TokenRefused(error, "the token is signed with a key the IdP does not publish")
+        raise TokenRefused(error, "the token is signed with a key the IdP does not publish", kind="key")
     options: jwt.types.Options = {"require": require, "verify_aud": audience is not None}
     try:
         claims = jwt.decode(
@@ -62,11 +64,11 @@ def verify_signed(
     except jwt.ExpiredSignatureError:
         raise TokenRefused(error, "the token has expired") from None
     except jwt.InvalidAudienceError:
-        raise TokenRefused(error, "the token is for another audience (aud)") from None
+        raise TokenRefused(error, "the token is for another audience (aud)", kind="audience") from None
     except jwt.InvalidIssuerError:
-        raise TokenRefused(error, "the token is from another issuer (iss)") from None
+        raise TokenRefused(error, "the token is from another issuer (iss)", kind="issuer") from None
     except jwt.InvalidSignatureError:
-        raise TokenRefused(error, "the token's signature does not verify") from None
+        raise TokenRefused(error, "the token's signature does not verify", kind="key") from None
     except jwt.PyJWTError as exc:
         raise TokenRefused(error, f"the token is invalid ({type(exc).__name__})") from None
     iat = claims.get("iat")

@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
-from . import logout, views
+from . import logout, signals, views
 from .throttle import throttled
 
 browser = throttled("browser")
@@ -20,4 +20,10 @@ urlpatterns = [
     path("sso/<slug:slug>/logout/", logout.frontchannel_logout, name="sso_frontchannel_logout"),
     path("sso/<slug:slug>/signed-out/", logout.signed_out, name="sso_signed_out"),
     path("sso/<slug:slug>/backchannel-logout/", logout.backchannel_logout, name="sso_backchannel_logout"),
+    path("sso/<slug:slug>/ssf/events/", signals.ssf_events, name="sso_ssf_events"),
+    path(
+        "sso/<slug:slug>/global-token-revocation/",
+        signals.global_token_revocation,
+        name="sso_global_token_revocation",
+    ),
 ]
