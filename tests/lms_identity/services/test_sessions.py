@@ -136,3 +136,13 @@ def test_a_password_sign_in_is_indexed_so_a_deactivation_ends_it(client, system_
 
     assert client.get("/learn/").status_code == 302
     assert not UserSession.objects.filter(user=admin).exists()
+
+
+def test_the_admins_own_log_out_ends_the_session_through_the_service(admin_client):
+    key = admin_client.session.session_key
+    assert UserSession.objects.filter(session_key=key).exists()
+
+    admin_client.post("/admin/logout/")
+
+    assert not UserSession.objects.filter(session_key=key).exists()
+    assert AuditEvent.objects.get(action="session.ended").context["cause"] == "logout"
