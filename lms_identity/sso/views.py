@@ -205,7 +205,11 @@ class SsoCallbackView(OIDCAuthenticationCallbackView):
             del states[state]
             request.session.modified = True
             request.session.save()
-        ours = entry is not None and url_config is not None and entry.get("connection_id") == url_config.pk
+        ours = (
+            entry is not None
+            and url_config is not None
+            and entry.get("connection_id") == url_config.connection_id
+        )
         if request.GET.get("error"):
             if ours and url_config is not None and entry is not None and entry.get("silent"):
                 return silent_reverification_failed(request, url_config, entry)

@@ -298,3 +298,14 @@ def test_an_iat_sent_as_a_string_is_refused_with_a_page_not_a_500(client, fake_i
     response = callback(client, fake_idp, iat=str(int(time.time())))
 
     assert_refused(response, "token_invalid", "iat")
+
+
+def test_the_state_is_matched_by_connection_not_by_the_settings_row(client, fake_idp, make_oidc_connection):
+    from tests.factories import ConnectionFactory
+
+    ConnectionFactory(slug="scim-only")  # the OIDC settings row's id now differs from its connection's
+    make_oidc_connection("acme", fake_idp.issuer, jit_policy="create")
+
+    response = callback(client, fake_idp)
+
+    assert (response.status_code, response["Location"]) == (302, "/learn/")
