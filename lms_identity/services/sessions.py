@@ -23,7 +23,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from lms_identity.models import IdpConnection, SubjectLink, User, UserSession
@@ -92,8 +92,13 @@ def find_session(session_key: str | None) -> UserSession | None:
 
 
 def list_sessions_of(user: User) -> QuerySet[UserSession]:
-    """The person's live sessions, newest sign-in first (My sessions, the admin's person page)."""
-    return UserSession.objects.filter(user=user).select_related("connection").order_by("-created_at", "-pk")
+    """The person's live sessions, newest sign-in first (My sessions, the admin's person page). A session
+    Django let expire (SESSION_COOKIE_AGE) but nobody ended yet is not listed."""
+    rows = UserSession.objects.filter(user=user).select_related("connection")
+    if settings.SESSION_ENGINE in DB_ENGINES:
+        live = Session.objects.filter(session_key=OuterRef("session_key"), expire_date__gt=timezone.now())
+        rows = rows.filter(Exists(live))
+    return rows.order_by("-created_at", "-pk")
 
 
 def touch_session(session_key: str, *, at: datetime) -> None:

@@ -84,3 +84,20 @@ def test_the_page_needs_a_signed_in_person(client):
 )
 def test_devices_are_named_from_the_user_agent(user_agent, device):
     assert describe_device(user_agent) == device
+
+
+def test_a_session_django_let_expire_is_not_listed():
+    from datetime import timedelta
+
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    ada = UserFactory()
+    here, gone = browser(ada), browser(ada, FIREFOX)
+    Session.objects.filter(session_key=gone.session.session_key).update(
+        expire_date=timezone.now() - timedelta(minutes=1)
+    )
+
+    page = here.get("/account/sessions/").content.decode()
+
+    assert page.count('class="session') == 1 and "Firefox" not in page
