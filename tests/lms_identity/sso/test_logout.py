@@ -259,3 +259,23 @@ def test_an_anonymous_flood_of_sso_requests_gets_429_with_retry_after(fake_idp, 
     assert int(flooder.get("/sso/acme/login/")["Retry-After"]) > 0
     assert neighbour.get("/sso/acme/login/").status_code == 302
     assert not AuditEvent.objects.filter(action="sso.login").exists()
+
+
+def test_a_signed_in_person_is_not_rate_limited(fake_idp, fake_connection, settings):
+    browser = signed_in(fake_idp)
+    settings.SSO_RATE_LIMIT = 2
+
+    statuses = {browser.get("/sso/acme/login/").status_code for _ in range(4)}
+
+    assert statuses == {302}
+
+
+def test_back_channel_floods_have_their_own_limit_and_a_json_429(fake_idp, fake_connection, settings):
+    settings.SSO_SIGNAL_RATE_LIMIT = 1
+    idp = Client(REMOTE_ADDR=f"10.7.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}")
+
+    first = idp.post("/sso/acme/backchannel-logout/", {"logout_token": logout_token(fake_idp)})
+    second = idp.post("/sso/acme/backchannel-logout/", {"logout_token": logout_token(fake_idp)})
+
+    assert first.status_code == 200
+    assert second.status_code == 429 and second.json()["error"] == "slow_down"
