@@ -14,3 +14,6 @@ ROOT_URLCONF = "bench.urls"
 ALLOWED_HOSTS = [*ALLOWED_HOSTS, "127.0.0.1", "localhost", "testserver"]
 # The benchmark's throwaway database holds only its stub IdP's secret: a key derived from SECRET_KEY will do.
 FIELD_ENCRYPTION_KEYS = FIELD_ENCRYPTION_KEYS or [derive_key(SECRET_KEY)]
+# Every request of the benchmark comes from 127.0.0.1: the per-address SSO rate limits would cut it off.
+SSO_RATE_LIMIT = 0
+SSO_SIGNAL_RATE_LIMIT = 0

@@ -50,6 +50,9 @@ class OidcConfigForm(forms.ModelForm):
             "mfa_acr_values",
             "max_age",
             "user_join",
+            "idle_timeout",
+            "absolute_lifetime",
+            "reverify_interval",
         )
 
 

@@ -7,23 +7,16 @@ class LmsIdentityConfig(AppConfig):
     verbose_name = "Identity"
 
     def ready(self) -> None:
-        from django.contrib.auth.signals import user_logged_in
+        # Imported here because they import models, which exist only once the registry is ready.
         from django.core.checks import register
         from django.db.backends.signals import connection_created
 
+        from . import receivers
         from .checks import DEPLOY_CHECKS
-        from .services.sessions import index_session
         from .sqlite_connections import configure_connection
 
         for check, tag in DEPLOY_CHECKS:
             register(check, tag, deploy=True)
-
-        def _index(sender: object, request: object, user: object, **kwargs: object) -> None:
-            # Plumbing, not a rule: every login (admin password or SSO) is indexed by person so that
-            # deactivation can end it. SSO logins re-index with their connection and MFA evidence.
-            session = getattr(request, "session", None)
-            if session is not None and session.session_key:
-                index_session(user, session.session_key)  # type: ignore[arg-type]
-
-        user_logged_in.connect(_index, weak=False, dispatch_uid="lms_identity.index_session")
+        # Module-level receivers: a local function would be held by a weak reference and collected.
+        receivers.connect()
         connection_created.connect(configure_connection, dispatch_uid="lms_identity.sqlite_connections")

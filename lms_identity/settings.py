@@ -311,3 +311,28 @@ CONTENT_SECURITY_POLICY = {
 # userName is unique case-insensitively (a functional unique constraint on Lower(user_name)), which
 # Django's check for a plain unique=True on USERNAME_FIELD does not see.
 SILENCED_SYSTEM_CHECKS = ["auth.E003", "auth.W004"]
+
+# --- Sessions and SSO signals (issues 9 and 13) ----------------------------------------------------------
+# Session policy defaults; each OpenID Connect connection may override them in the admin. Seconds; 0 = off.
+SSO_SESSION_IDLE_TIMEOUT = env_int("SSO_SESSION_IDLE_TIMEOUT", 3600)
+SSO_SESSION_ABSOLUTE_LIFETIME = env_int("SSO_SESSION_ABSOLUTE_LIFETIME", SESSION_COOKIE_AGE)
+SSO_SESSION_REVERIFY_INTERVAL = env_int("SSO_SESSION_REVERIFY_INTERVAL", 3600)
+# Anonymous requests per client address and window to the browser SSO endpoints (login, callback,
+# initiate, front-channel logout) and to the IdPs' server-to-server ones (back-channel logout, signals).
+SSO_RATE_LIMIT = env_int("SSO_RATE_LIMIT", 60)
+SSO_SIGNAL_RATE_LIMIT = env_int("SSO_SIGNAL_RATE_LIMIT", 600)
+SSO_RATE_WINDOW = env_int("SSO_RATE_WINDOW", 60)
+# The rate-limit counters, seen logout-token and SET ids and the per-connection session policy live in
+# the cache: Redis when REDIS_URL is set (shared by every web process), else this process's memory.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+# Right after AuthenticationMiddleware: idle and absolute lifetimes, silent re-verification.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "lms_identity.sso.session_policy.SessionPolicyMiddleware",
+)

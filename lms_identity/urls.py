@@ -6,6 +6,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("scim/v2/", include("provisioning.scim.urls")),
     path("", include("lms_identity.sso.urls")),
+    path("", include("lms_identity.account.urls")),
     path("", include("courses.urls")),
     path("", include("courses.api.urls")),
 ]

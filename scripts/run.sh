@@ -30,7 +30,9 @@ if [ "$DEMO_MODE" = "1" ] && [ -d tests/oidc_provider/node_modules ]; then
   (cd tests/oidc_provider && exec node server.js --issuer http://127.0.0.1:8300 --port 8300 \
     --client-id lms-demo --client-secret demo-only-client-secret \
     --redirect-uri "$PUBLIC_URL/sso/demo/callback/" --initiate-uri "$PUBLIC_URL/sso/demo/initiate/" \
-    --target-link-uri "$PUBLIC_URL/learn/" --accounts demo-accounts.json) >var/log/demo-idp.log 2>&1 &
+    --target-link-uri "$PUBLIC_URL/learn/" --post-logout-uri "$PUBLIC_URL/sso/demo/signed-out/" \
+    --backchannel-logout-uri "$PUBLIC_URL/sso/demo/backchannel-logout/" \
+    --accounts demo-accounts.json) >var/log/demo-idp.log 2>&1 &
   pids+=($!)
   DEMO_SIGN_IN="$PUBLIC_URL/login/ -> Sign in with Demo IdP, as ada/ada (MFA), grace/grace, alan/alan or mary/mary"
 fi

@@ -70,3 +70,11 @@ def adopting_connection(connection):
     connection.adopt_existing_accounts = True
     connection.save(update_fields=["adopt_existing_accounts"])
     return connection
+
+
+@pytest.fixture(autouse=True)
+def no_sso_rate_limit(settings):
+    """The SSO rate limits count per address in a cache that outlives a test (Redis in CI); every test
+    client is 127.0.0.1. Tests of the limit itself switch it back on."""
+    settings.SSO_RATE_LIMIT = 0
+    settings.SSO_SIGNAL_RATE_LIMIT = 0

@@ -21,6 +21,7 @@ from bench import db, report
 from bench.context import STUB_PORT, Bench, Skip
 from bench.loadgen import percentile
 from bench.report import Section
+from bench.sections import sso_sessions
 
 CLIENT_ID = "bench-client"
 TARGET_MS = 50
@@ -166,6 +167,7 @@ def run(bench: Bench, section: Section) -> None:
     finally:
         logins.idp.stop()
     figures(section, results, size, count)
+    sso_sessions.run(bench, section)
 
 
 def measure(logins: Logins, people: list[int], email_people: list[int], count: int) -> dict[str, Any]:

@@ -64,6 +64,18 @@ class OidcConfig(models.Model):
     mfa_acr_values = models.CharField(max_length=500, blank=True, default="", help_text="Space-separated.")
     max_age = models.PositiveIntegerField(null=True, blank=True, help_text="Seconds; sent as max_age.")
     user_join = models.CharField(max_length=8, choices=UserJoin.choices, default=UserJoin.SUB)
+    # Session policy (issue 13); empty means the SSO_SESSION_* default of settings.
+    idle_timeout = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Seconds without a request after which a session ends."
+    )
+    absolute_lifetime = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Seconds after sign-in after which a session ends, active or not."
+    )
+    reverify_interval = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Seconds after which the IdP is asked again, silently (prompt=none); 0 switches it off.",
+    )
 
     # Caches of what the IdP publishes, shared by every web process.
     metadata = models.JSONField(default=dict, blank=True, editable=False)

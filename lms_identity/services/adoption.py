@@ -31,12 +31,13 @@ from lms_identity.errors import AdoptionRefused, UniquenessConflict
 from lms_identity.idp_attributes import IDENTIFYING_FIELDS, IDP_FIELDS
 from lms_identity.models import IdpConnection, User
 from lms_identity.models.audit import ActorType
+from lms_identity.models.sessions import EndCause
 from lms_identity.models.users import Source, email_is, user_name_is
 
 from . import outbox
 from .audit import Actor, record_event
 from .lockout import lock_out
-from .sessions import end_user_sessions
+from .sessions import end_sessions_of
 from .uniqueness import save_unique
 
 ADMIN_POWER = "admin_power"
@@ -166,7 +167,7 @@ def adopt(
         },
     )
     if not user.is_active:
-        end_user_sessions(user)
+        end_sessions_of(user, cause=EndCause.DEACTIVATED, actor=actor)
     return user
 
 

@@ -16,10 +16,11 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from lms_identity.models import User
+from lms_identity.models.sessions import EndCause
 
 from . import outbox
 from .audit import Actor, record_event, record_events
-from .sessions import end_sessions_of, end_user_sessions
+from .sessions import end_sessions_of, end_sessions_of_people
 
 DEACTIVATED = "user.deactivated"
 REACTIVATED = "user.reactivated"
@@ -79,7 +80,7 @@ def deactivate_users(
         User.objects.filter(pk__in=active_ids).update(
             is_active=False, deactivated_at=now, version=F("version") + 1, updated_at=now
         )
-        per_person = end_sessions_of(active_ids)
+        per_person = end_sessions_of_people(active, cause=EndCause.DEACTIVATED, actor=actor)
         record_events(
             actor,
             DEACTIVATED,
@@ -101,7 +102,8 @@ def lock_out(
     now = timezone.now()
     user.is_active = False
     user.deactivated_at = now
-    sessions = end_user_sessions(user)
+    cause = EndCause.DELETED if reason == "deleted" else EndCause.DEACTIVATED
+    sessions = end_sessions_of(user, cause=cause, actor=actor)
     record_event(
         actor,
         DEACTIVATED,

@@ -42,6 +42,9 @@ SETTABLE = frozenset(
         "mfa_acr_values",
         "max_age",
         "user_join",
+        "idle_timeout",
+        "absolute_lifetime",
+        "reverify_interval",
     }
 )
 SECRET_FIELDS = frozenset({"client_secret"})  # stored encrypted (EncryptedTextField), audited as "***"
@@ -230,7 +233,7 @@ def _check(changes: dict[str, Any]) -> None:
 
 
 def sso_urls(connection: IdpConnection) -> dict[str, str]:
-    """The URLs to register at the IdP for this connection, on settings.PUBLIC_URL."""
+    """The values to register at the IdP for this connection, on settings.PUBLIC_URL."""
     from django.conf import settings
 
     base = f"{settings.PUBLIC_URL}/sso/{connection.slug}"
@@ -238,7 +241,12 @@ def sso_urls(connection: IdpConnection) -> dict[str, str]:
         "redirect_uri": f"{base}/callback/",
         "initiate_login_uri": f"{base}/initiate/",
         "frontchannel_logout_uri": f"{base}/logout/",
-        "post_logout_redirect_uri": f"{settings.PUBLIC_URL}/login/",
+        "post_logout_redirect_uri": f"{base}/signed-out/",
+        "backchannel_logout_uri": f"{base}/backchannel-logout/",
+        # We end exactly the IdP session a logout names, so ask the IdP to always send its sid.
+        "backchannel_logout_session_required": "true",
+        "ssf_push_endpoint": f"{base}/ssf/events/",
+        "global_token_revocation_endpoint": f"{base}/global-token-revocation/",
     }
 
 

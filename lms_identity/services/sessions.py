@@ -1,44 +1,230 @@
-"""Sessions indexed by person, so that deactivation ends every one of them at once."""
+"""The one way a session starts being known and the one way it ends.
 
-from collections import Counter
-from collections.abc import Iterable
+Every session of a signed-in person is indexed in `UserSession` (by person, by the IdP's `sid`), and every
+ending, whatever asks for it (sign-out, a logout or a signal from the IdP, a deactivation, a sweep, an
+administrator, the person on My sessions, an idle or absolute timeout), goes through `end_session`,
+`end_sessions_of`, `end_sessions_by_sid` or, for many people at once, `end_sessions_of_people`. Each one:
+
+- runs in one transaction and locks the index rows it ends (primary-key order), so two endings of the
+  same session race harmlessly and the second finds nothing;
+- deletes the stored Django sessions and their index rows, found through the index only: ending all
+  sessions of a person costs in proportion to their sessions, never a scan of the session table;
+- writes one `session.ended` audit event per person whose sessions it ended, naming the `cause` (an
+  `EndCause`), how many ended and which (index ids, never session keys);
+- is a no-op (and writes nothing) when nothing was left to end.
+"""
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from importlib import import_module
 from typing import Any
 
+from django.conf import settings
 from django.contrib.sessions.models import Session
+from django.db import transaction
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils import timezone
 
-from lms_identity.models import User, UserSession
+from lms_identity.models import IdpConnection, SubjectLink, User, UserSession
+from lms_identity.models.sessions import EndCause
+
+from .audit import Actor, record_event, record_events
+
+ENDED_ACTION = "session.ended"
+DB_ENGINES = {"django.contrib.sessions.backends.db", "django.contrib.sessions.backends.cached_db"}
 
 
 def index_session(
-    user: User, session_key: str, *, connection_id: int | None = None, mfa: bool = False
+    user: User,
+    session_key: str,
+    *,
+    connection_id: int | None = None,
+    mfa: bool = False,
+    sid: str = "",
+    id_token: str = "",
+    user_agent: str = "",
+    ip_address: str | None = None,
+    replaces: str | None = None,
 ) -> None:
-    """Remember that this session belongs to this person. Idempotent per session key."""
+    """Remember that this session belongs to this person (and to this IdP session). Idempotent per
+    session key. `replaces` is the key the same session had before Django cycled it (a re-sign-in):
+    that index row goes, the session lives on under its new key. Not an ending: no audit event."""
+    now = timezone.now()
     # One upsert statement (INSERT ... ON CONFLICT), not update_or_create's lock, savepoint and insert:
     # this runs on every sign-in.
     UserSession.objects.bulk_create(
-        [UserSession(session_key=session_key, user=user, connection_id=connection_id, mfa_evidenced=mfa)],
+        [
+            UserSession(
+                session_key=session_key,
+                user=user,
+                connection_id=connection_id,
+                mfa_evidenced=mfa,
+                sid=sid[:255],
+                id_token=id_token,
+                user_agent=user_agent[:255],
+                ip_address=ip_address,
+                last_seen_at=now,
+            )
+        ],
         update_conflicts=True,
         unique_fields=["session_key"],
-        update_fields=["user", "connection", "mfa_evidenced"],
+        update_fields=[
+            "user",
+            "connection",
+            "mfa_evidenced",
+            "sid",
+            "id_token",
+            "user_agent",
+            "ip_address",
+            "last_seen_at",
+        ],
     )
+    if replaces and replaces != session_key:
+        UserSession.objects.filter(session_key=replaces).delete()
 
 
-def end_user_sessions(user: User) -> int:
-    """Delete every session of this person; returns how many. Call inside the deactivating transaction."""
-    keys = list(UserSession.objects.filter(user=user).values_list("session_key", flat=True))
-    if not keys:
+def find_session(session_key: str | None) -> UserSession | None:
+    """The index row of this session, with its connection, or None."""
+    if not session_key:
+        return None
+    return UserSession.objects.select_related("connection").filter(session_key=session_key).first()
+
+
+def list_sessions_of(user: User) -> QuerySet[UserSession]:
+    """The person's live sessions, newest sign-in first (My sessions, the admin's person page). A session
+    Django let expire (SESSION_COOKIE_AGE) but nobody ended yet is not listed."""
+    rows = UserSession.objects.filter(user=user).select_related("connection")
+    if settings.SESSION_ENGINE in DB_ENGINES:
+        live = Session.objects.filter(session_key=OuterRef("session_key"), expire_date__gt=timezone.now())
+        rows = rows.filter(Exists(live))
+    return rows.order_by("-created_at", "-pk")
+
+
+def touch_session(session_key: str, *, at: datetime) -> None:
+    """Record that the session was used (My sessions' "last seen"). One UPDATE, no audit."""
+    UserSession.objects.filter(session_key=session_key).update(last_seen_at=at)
+
+
+def end_session(session_key: str | None, *, cause: str, actor: Actor) -> bool:
+    """End this one session. Returns whether it was live. Audited (session.ended with the cause)."""
+    if not session_key:
+        return False
+    return bool(_end(UserSession.objects.filter(session_key=session_key), cause=cause, actor=actor))
+
+
+def end_sessions_of(
+    user: User,
+    *,
+    cause: str,
+    actor: Actor,
+    except_key: str | None = None,
+    connection: IdpConnection | None = None,
+) -> int:
+    """End every session of this person (all but `except_key`, e.g. "sign out my other sessions"; only
+    those signed in through `connection` when given). Returns how many ended. Audited."""
+    rows = UserSession.objects.filter(user=user)
+    if except_key:
+        rows = rows.exclude(session_key=except_key)
+    if connection is not None:
+        rows = rows.filter(connection=connection)
+    return _end(rows, cause=cause, actor=actor)
+
+
+def end_sessions_by_sid(
+    connection: IdpConnection, sid: str, *, cause: str, actor: Actor | None = None
+) -> int:
+    """End the sessions signed in through this connection in the IdP session `sid` (a logout or a
+    signal from the IdP). Returns how many ended. Audited, by the connection unless `actor` is given."""
+    if not sid:
         return 0
-    deleted, _ = Session.objects.filter(session_key__in=keys).delete()
-    UserSession.objects.filter(user=user).delete()
-    return deleted
+    rows = UserSession.objects.filter(connection=connection, sid=sid[:255])
+    return _end(rows, cause=cause, actor=actor or Actor.of_connection(connection))
 
 
-def end_sessions_of(user_ids: Iterable[Any]) -> Counter[Any]:
-    """Delete every session of these people in a fixed number of statements; returns {user id: sessions
-    ended} for those who had any. Call inside the transaction that takes their access away."""
-    index = UserSession.objects.filter(user_id__in=list(user_ids))
-    per_person = Counter(index.values_list("user_id", flat=True))
-    if per_person:
-        Session.objects.filter(session_key__in=index.values("session_key")).delete()
-        index.delete()
+def end_sessions_of_subject(
+    connection: IdpConnection, sub: str, *, cause: str, actor: Actor | None = None, sid: str = ""
+) -> int:
+    """End the sessions that the person with IdP subject `sub` signed in to through this connection
+    (only those of IdP session `sid` when given). A subject this connection never signed in ends nothing.
+    Returns how many ended. Audited, by the connection unless `actor` is given."""
+    link = SubjectLink.objects.filter(connection=connection, sub=sub[:255]).first() if sub else None
+    if link is None:
+        return 0
+    rows = UserSession.objects.filter(user_id=link.user_id, connection=connection)
+    if sid:
+        rows = rows.filter(sid=sid[:255])
+    return _end(rows, cause=cause, actor=actor or Actor.of_connection(connection))
+
+
+def end_sessions_of_people(people: Sequence[User], *, cause: str, actor: Actor) -> Counter[Any]:
+    """End every session of these people in a fixed number of statements (sweeps, bulk deactivation).
+    Returns {user id: sessions ended} for those who had any. One audit event per such person. Call it
+    inside the transaction that takes their access away."""
+    by_id = {person.pk: person for person in people}
+    with transaction.atomic():
+        rows = list(
+            UserSession.objects.select_for_update()
+            .filter(user_id__in=list(by_id))
+            .order_by("pk")
+            .values_list("pk", "session_key", "user_id")
+        )
+        if not rows:
+            return Counter()
+        _delete_stored([key for _, key, _ in rows])
+        UserSession.objects.filter(pk__in=[pk for pk, _, _ in rows]).delete()
+        per_person = Counter(user_id for _, _, user_id in rows)
+        record_events(
+            actor,
+            ENDED_ACTION,
+            [by_id[user_id] for user_id in per_person],
+            context_for=lambda user: {"cause": cause, "sessions_ended": per_person[user.pk]},
+        )
     return per_person
+
+
+def _end(rows: QuerySet[UserSession], *, cause: str, actor: Actor) -> int:
+    assert cause in EndCause.values, cause
+    with transaction.atomic():
+        found = list(
+            rows.select_for_update()
+            .order_by("pk")
+            .values_list("pk", "session_key", "user_id", "connection_id")
+        )
+        if not found:
+            return 0
+        _delete_stored([key for _, key, _, _ in found])
+        UserSession.objects.filter(pk__in=[pk for pk, _, _, _ in found]).delete()
+        ended: dict[Any, list[tuple[int, int | None]]] = defaultdict(list)
+        for pk, _, user_id, connection_id in found:
+            ended[user_id].append((pk, connection_id))
+        for user in User.objects.filter(pk__in=list(ended)).order_by("pk"):
+            sessions = ended[user.pk]
+            record_event(
+                actor,
+                ENDED_ACTION,
+                user,
+                context={
+                    "cause": cause,
+                    "sessions_ended": len(sessions),
+                    "sessions": [pk for pk, _ in sessions],
+                },
+                connection_id=actor.connection_id or sessions[0][1],
+            )
+    return len(found)
+
+
+def _delete_stored(keys: Iterable[str]) -> None:
+    """Delete the stored sessions themselves: one statement with the database engines, one call per
+    session with any other engine (cache, signed cookies cannot be revoked and are not supported)."""
+    keys = list(keys)
+    if settings.SESSION_ENGINE in DB_ENGINES:
+        Session.objects.filter(session_key__in=keys).delete()
+        if settings.SESSION_ENGINE.endswith("cached_db"):
+            store = import_module(settings.SESSION_ENGINE).SessionStore
+            for key in keys:
+                store(key).delete()  # drops the cached copy too
+        return
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    for key in keys:
+        store(key).delete()

@@ -26,7 +26,6 @@ from lms_identity.models import (
     OidcConfig,
     SubjectLink,
     User,
-    UserSession,
 )
 from lms_identity.models.groups import GroupSource
 from lms_identity.models.oidc import JitPolicy, UserJoin
@@ -173,14 +172,6 @@ def record_refusal(
             context={"outcome": "refused", "reason": reason, "detail": detail},
             connection_id=getattr(connection, "pk", None),
         )
-
-
-def forget_session(session_key: str | None) -> int:
-    """Drop the index row of a session that is ending (sign-out). Idempotent; returns rows removed."""
-    if not session_key:
-        return 0
-    deleted, _ = UserSession.objects.filter(session_key=session_key).delete()
-    return deleted
 
 
 def _link_subject(connection: IdpConnection, sub: str, user: User) -> None:

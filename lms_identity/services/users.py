@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from lms_identity.errors import InvalidValue, VersionMismatch
 from lms_identity.models import IdpConnection, Membership, User
+from lms_identity.models.sessions import EndCause
 from lms_identity.models.users import Source
 
 from . import adoption, outbox
@@ -20,7 +21,7 @@ from .attribute_checks import MANAGER_KEY, WRITABLE_FIELDS, check_attributes
 from .audit import Actor, record_event
 from .lockout import ACTIVITY_FIELDS, deactivate_user, let_back_in, lock_out, reactivate_user
 from .reporting_lines import link_waiting_reports, set_manager, unlink_reports
-from .sessions import end_user_sessions
+from .sessions import end_sessions_of
 from .uniqueness import save_unique
 
 # The lock-out entry points live in lockout; callers of the user services find them here too.
@@ -130,7 +131,7 @@ def delete_user(user: User, *, actor: Actor, expected_version: int | None = None
         if was_active:
             sessions = lock_out(user, actor=actor, reason="deleted", leaving_kind=None)
         else:
-            sessions = end_user_sessions(user)
+            sessions = end_sessions_of(user, cause=EndCause.DELETED, actor=actor)
         user.deleted_at = now
         user.version += 1
         user.save(update_fields=[*ACTIVITY_FIELDS, "version", "updated_at"])

@@ -33,10 +33,12 @@ BACKEND_PATH = "lms_identity.sso.backend.OidcBackend"
 
 @dataclass
 class SignedIn:
-    """What the callback needs besides the person: MFA evidence and the IdP's session id."""
+    """What the callback needs besides the person: MFA evidence, the IdP's session id, and the ID token
+    (kept in the session index only to send back as id_token_hint at sign-out)."""
 
     mfa: bool
     sid: str
+    id_token: str = ""
 
 
 class OidcBackend(OIDCAuthenticationBackend):
@@ -119,7 +121,9 @@ class OidcBackend(OIDCAuthenticationBackend):
             user = self.get_or_create_user(token_info.get("access_token"), id_token, payload)
         except SignInRefused as exc:
             raise LoginRefused(exc.reason, exc.detail, user=exc.user) from None
-        user.sso_sign_in = SignedIn(mfa=self.evidence.mfa, sid=str(payload.get("sid", ""))[:255])  # type: ignore[attr-defined]
+        user.sso_sign_in = SignedIn(  # type: ignore[attr-defined]
+            mfa=self.evidence.mfa, sid=str(payload.get("sid", ""))[:255], id_token=id_token
+        )
         return user
 
     def verify_token(self, token: str, **kwargs: Any) -> dict[str, Any]:

@@ -12,31 +12,29 @@ from urllib.parse import parse_qs, urlencode, urlparse
 
 from django.conf import settings
 from django.contrib import auth
-from django.contrib.auth import views as auth_views
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.cache import never_cache
-from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.generic import View
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
 from lms_identity.models import IdpConnection, OidcConfig
 from lms_identity.models.oidc import MfaPolicy
+from lms_identity.models.sessions import EndCause
+from lms_identity.services.audit import Actor
 from lms_identity.services.oidc_config import IdpUnavailable, get_metadata
-from lms_identity.services.sessions import index_session
-from lms_identity.services.sso_logins import forget_session, record_refusal
+from lms_identity.services.sessions import end_session, index_session
+from lms_identity.services.sso_logins import record_refusal
 
+from . import session_keys, session_policy
 from .backend import BACKEND_PATH
 from .errors import LoginRefused
 
 LOGGER = logging.getLogger(__name__)
 LANDING = "/learn/"
 STATE_TTL_SECONDS = 15 * 60  # a login left this long at the IdP must start again
-SESSION_CONNECTION = "sso_connection_id"
-SESSION_SID = "sso_sid"
 
 
 def enabled_configs() -> QuerySet[OidcConfig]:
@@ -62,11 +60,18 @@ def safe_next(request: HttpRequest, url: str | None) -> str | None:
 
 
 def refusal_page(
-    request: HttpRequest, refusal: LoginRefused, *, connection: IdpConnection | None, retry: str
+    request: HttpRequest,
+    refusal: LoginRefused,
+    *,
+    connection: IdpConnection | None,
+    retry: str,
+    audit: bool = True,
 ) -> HttpResponse:
-    """Audit the refused attempt and render its page (4xx, or 502 when the IdP is down)."""
+    """Audit the refused attempt (unless `audit` is off: a request nobody started) and render its page
+    (4xx, or 502 when the IdP is down)."""
     LOGGER.info("sso login refused connection=%s reason=%s", getattr(connection, "slug", "-"), refusal.reason)
-    record_refusal(connection, reason=refusal.reason, detail=refusal.detail, user=refusal.user)
+    if audit:
+        record_refusal(connection, reason=refusal.reason, detail=refusal.detail, user=refusal.user)
     return render(
         request,
         "lms_identity/sso_error.html",
@@ -143,6 +148,11 @@ class SsoLoginView(OIDCAuthenticationRequestView):
                 request, LoginRefused("idp_unavailable", str(exc)), connection=config.connection, retry=retry
             )
         self.config = config
+        # Silent re-verification (prompt=none) only of a session signed in through this connection.
+        self.silent = request.GET.get("prompt") == "none" and (
+            request.user.is_authenticated
+            and request.session.get(session_keys.CONNECTION) == config.connection_id
+        )
         self.OIDC_OP_AUTH_ENDPOINT = metadata["authorization_endpoint"]
         self.OIDC_RP_CLIENT_ID = config.client_id
         response = super().get(request)
@@ -152,6 +162,7 @@ class SsoLoginView(OIDCAuthenticationRequestView):
         entry["connection_id"] = config.connection_id
         entry["next"] = safe_next(request, request.GET.get("next"))
         entry["max_age"] = config.max_age
+        entry["silent"] = self.silent
         request.session.pop("oidc_login_next", None)
         request.session.modified = True
         return response
@@ -168,6 +179,8 @@ class SsoLoginView(OIDCAuthenticationRequestView):
         # A retry after a refusal asks the IdP to sign in again rather than reuse its session.
         if request.GET.get("prompt") in {"login", "select_account"}:
             params["prompt"] = request.GET["prompt"]
+        if self.silent:
+            params["prompt"] = "none"  # OpenID Connect Core 3.1.2.1: no page at the IdP, an error instead
         hint = request.GET.get("login_hint", "")
         if hint and len(hint) <= 254:
             params["login_hint"] = hint
@@ -175,7 +188,10 @@ class SsoLoginView(OIDCAuthenticationRequestView):
 
 
 class SsoCallbackView(OIDCAuthenticationCallbackView):
-    """The redirect URI. The connection comes from the state entry; the URL's slug must agree with it."""
+    """The redirect URI. The connection comes from the state entry; the URL's slug must agree with it.
+
+    Only a callback with a state entry this browser started is audited: anyone can send a browser here
+    with made-up parameters, and that must not fill the audit trail (issue 9)."""
 
     def get(self, request: HttpRequest, slug: str) -> HttpResponse:  # type: ignore[override]
         retry = reverse("sso_login", args=[slug]) + "?prompt=login"
@@ -189,26 +205,37 @@ class SsoCallbackView(OIDCAuthenticationCallbackView):
             del states[state]
             request.session.modified = True
             request.session.save()
+        ours = (
+            entry is not None
+            and url_config is not None
+            and entry.get("connection_id") == url_config.connection_id
+        )
         if request.GET.get("error"):
+            if ours and url_config is not None and entry is not None and entry.get("silent"):
+                return silent_reverification_failed(request, url_config, entry)
             # A failed sign-in this browser started ends the old session (as mozilla-django-oidc does);
             # a link with someone else's or no state must not sign the learner out (logout CSRF).
             if entry is not None and request.user.is_authenticated:
+                end_session(
+                    request.session.session_key,
+                    cause=EndCause.LOGOUT,
+                    actor=Actor.of_user(request.user),
+                )
                 auth.logout(request)
             code = request.GET.get("error", "")[:64]
             description = request.GET.get("error_description", "")[:200]
             detail = f"{code}: {description}" if description else code
-            return refusal_page(
-                request, LoginRefused("idp_error", detail), connection=connection, retry=retry
-            )
-        if entry is None or url_config is None or entry.get("connection_id") != url_config.connection_id:
+            refusal = LoginRefused("idp_error", detail)
+            return refusal_page(request, refusal, connection=connection, retry=retry, audit=ours)
+        if not ours:
             why = (
                 "no sign-in in progress for this state"
                 if entry is None
                 else "the state belongs to another connection"
             )
-            return refusal_page(
-                request, LoginRefused("state_mismatch", why), connection=connection, retry=retry
-            )
+            refusal = LoginRefused("state_mismatch", why)
+            return refusal_page(request, refusal, connection=connection, retry=retry, audit=False)
+        assert url_config is not None and entry is not None
         if time.time() - float(entry.get("added_on", 0)) > STATE_TTL_SECONDS:
             refusal = LoginRefused("state_mismatch", "the sign-in took too long and expired")
             return refusal_page(request, refusal, connection=connection, retry=retry)
@@ -238,14 +265,60 @@ class SsoCallbackView(OIDCAuthenticationCallbackView):
             )
         self.user = user
         self.next_url = entry.get("next")
-        signed_in = user.sso_sign_in  # type: ignore[attr-defined]
-        auth.login(request, user, backend=BACKEND_PATH)
-        request.session[SESSION_CONNECTION] = url_config.connection_id
-        request.session[SESSION_SID] = signed_in.sid
-        index_session(
-            user, request.session.session_key or "", connection_id=url_config.connection_id, mfa=signed_in.mfa
-        )
+        start_session(request, url_config, user)
         return HttpResponseRedirect(self.next_url or LANDING)
+
+
+def start_session(request: HttpRequest, config: OidcConfig, user: Any) -> None:
+    """Log the person in and index the session with its connection, IdP session, ID token and device.
+    A silent re-verification of the same person keeps the session's sign-in time (absolute lifetime);
+    another person signing in on this browser ends the previous person's session first."""
+    session = request.session
+    old_key = session.session_key
+    same_person = request.user.is_authenticated and request.user.pk == user.pk
+    signed_in_at = session.get(session_keys.SIGNED_IN_AT) if same_person else None
+    if request.user.is_authenticated and not same_person:
+        end_session(old_key, cause=EndCause.REPLACED, actor=Actor.of_user(request.user))
+        old_key = None
+    signed_in = user.sso_sign_in
+    auth.login(request, user, backend=BACKEND_PATH)
+    now = time.time()
+    session[session_keys.CONNECTION] = config.connection_id
+    session[session_keys.SID] = signed_in.sid
+    session[session_keys.SIGNED_IN_AT] = signed_in_at or now
+    session[session_keys.LAST_SEEN_AT] = now
+    session[session_keys.VERIFIED_AT] = now
+    session[session_policy.POLICY] = session_policy.load_policy(config.connection_id)
+    session.save()
+    index_session(
+        user,
+        session.session_key or "",
+        connection_id=config.connection_id,
+        mfa=signed_in.mfa,
+        sid=signed_in.sid,
+        id_token=signed_in.id_token,
+        user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        ip_address=request.META.get("REMOTE_ADDR") or None,
+        replaces=old_key,
+    )
+
+
+def silent_reverification_failed(
+    request: HttpRequest, config: OidcConfig, entry: dict[str, Any]
+) -> HttpResponse:
+    """The IdP answered a prompt=none re-verification with an error (login_required,
+    interaction_required, ...): the person is no longer signed in there, so the session ends here too
+    and the browser goes to sign in interactively."""
+    if request.user.is_authenticated:
+        end_session(
+            request.session.session_key,
+            cause=EndCause.REVERIFICATION_FAILED,
+            actor=Actor.of_connection(config.connection),
+        )
+        auth.logout(request)
+    query = {"next": entry["next"]} if entry.get("next") else {}
+    url = reverse("sso_login", args=[config.connection.slug])
+    return HttpResponseRedirect(f"{url}?{urlencode(query)}" if query else url)
 
 
 class InitiateLoginView(View):
@@ -284,34 +357,3 @@ class InitiateLoginView(View):
         if params.get("login_hint") and len(params["login_hint"]) <= 254:
             query["login_hint"] = params["login_hint"]
         return HttpResponseRedirect(f"{retry}?{urlencode(query)}" if query else retry)
-
-
-class LogoutView(auth_views.LogoutView):
-    next_page = "/login/"
-
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        key = request.session.session_key
-        response = super().post(request, *args, **kwargs)
-        forget_session(key)
-        return response
-
-
-@xframe_options_exempt
-@never_cache
-def frontchannel_logout(request: HttpRequest, slug: str) -> HttpResponse:
-    """OpenID Connect Front-Channel Logout 1.0: the IdP loads this in an iframe; it ends our session
-    when it belongs to that connection (and that IdP session, when the IdP sends sid)."""
-    config = find_config(slug)
-    session_conn = request.session.get(SESSION_CONNECTION)
-    iss, sid = request.GET.get("iss"), request.GET.get("sid")
-    if (
-        config is not None
-        and request.user.is_authenticated
-        and session_conn == config.connection_id
-        and (iss is None or iss == config.issuer)
-        and (not sid or sid == request.session.get(SESSION_SID))
-    ):
-        key = request.session.session_key
-        auth.logout(request)
-        forget_session(key)
-    return HttpResponse("", content_type="text/plain")

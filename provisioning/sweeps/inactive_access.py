@@ -11,8 +11,9 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from courses.models import Grant, GrantState
 from courses.reconcile import reconcile_people
 from lms_identity.models import User, UserSession
-from lms_identity.services.audit import Actor, record_events
-from lms_identity.services.sessions import end_sessions_of
+from lms_identity.models.sessions import EndCause
+from lms_identity.services.audit import Actor
+from lms_identity.services.sessions import end_sessions_of_people
 from provisioning.models import JobKind, SweepSettings
 
 from .base import Sweep
@@ -31,13 +32,8 @@ class InactiveAccessSweep(Sweep):
 
     def act(self, people: list[User], *, actor: Actor, config: SweepSettings) -> Counter[str]:
         counts: Counter[str] = Counter()
-        ended = end_sessions_of(u.pk for u in people)
-        record_events(
-            actor,
-            "user.sessions_swept",
-            [u for u in people if ended[u.pk]],
-            context_for=lambda user: {"sessions_ended": ended[user.pk]},
-        )
+        # One session.ended event (cause "sweep") per person whose sessions it ended.
+        ended = end_sessions_of_people(people, cause=EndCause.SWEEP, actor=actor)
         counts["sessions_ended"] += sum(ended.values())
         summary = reconcile_people([u.pk for u in people], actor=actor)
         counts.update({f"grants_{k}": v for k, v in summary.items() if v and k != "people"})

@@ -3,12 +3,17 @@
 //
 //   node server.js --issuer http://127.0.0.1:8201 --port 8201 [--host 127.0.0.1]
 //     --client-id ID --client-secret SECRET --redirect-uri URL [--redirect-uri URL ...]
-//     [--initiate-uri URL] [--post-logout-uri URL] [--accounts FILE.json] [--id-token-claims]
+//     [--initiate-uri URL] [--post-logout-uri URL] [--backchannel-logout-uri URL]
+//     [--accounts FILE.json] [--id-token-claims]
 //
 // Accounts (a JSON list) carry: username, password, sub, email, email_verified, given_name, family_name,
 // name, groups, amr, acr. The login form is the only interaction (consent is granted for the client).
 // GET /apps shows the "app tile" that starts third-party-initiated login at --initiate-uri (kept out of the
 // client metadata: oidc-provider accepts only https there).
+// RP-initiated logout (GET /session/end) shows a one-button confirmation page (#logout-yes); with
+// --backchannel-logout-uri the client is registered for Back-Channel Logout 1.0 with sid required, so
+// every sign-out at the IdP POSTs a signed logout token there. prompt=none answers login_required when
+// the browser has no IdP session.
 // Prints "READY <issuer>" on stdout once it listens.
 
 import fs from 'node:fs';
@@ -28,6 +33,7 @@ const { values: args } = parseArgs({
     'initiate-uri': { type: 'string' },
     'target-link-uri': { type: 'string' },
     'post-logout-uri': { type: 'string', multiple: true, default: [] },
+    'backchannel-logout-uri': { type: 'string' },
     accounts: { type: 'string' },
     'id-token-claims': { type: 'boolean', default: false },
   },
@@ -57,6 +63,10 @@ const configuration = {
     client_secret: args['client-secret'],
     redirect_uris: args['redirect-uri'],
     post_logout_redirect_uris: args['post-logout-uri'],
+    ...(args['backchannel-logout-uri'] ? {
+      backchannel_logout_uri: args['backchannel-logout-uri'],
+      backchannel_logout_session_required: true,
+    } : {}),
     grant_types: ['authorization_code'],
     response_types: ['code'],
   }],
@@ -73,7 +83,27 @@ const configuration = {
   // Entra-like: claims in the ID token itself, not only in userinfo.
   conformIdTokenClaims: !args['id-token-claims'],
   pkce: { required: () => true },
-  features: { devInteractions: { enabled: false }, rpInitiatedLogout: { enabled: true } },
+  // oidc-provider refuses outgoing requests to loopback addresses (SSRF protection); the relying party
+  // of the tests lives on 127.0.0.1, so back-channel logout tokens go out without that check here.
+  fetch: (url, options) => {
+    const { dispatcher, ...rest } = options;
+    return fetch(url, rest);
+  },
+  features: {
+    devInteractions: { enabled: false },
+    backchannelLogout: { enabled: true },
+    rpInitiatedLogout: {
+      enabled: true,
+      // Plain pages (the defaults load a web font this network cannot reach).
+      async logoutSource(ctx, form) {
+        ctx.body = page('Sign out of the test IdP', `${form}<button id="logout-yes" type="submit" ` +
+          'form="op.logoutForm" value="yes" name="logout">Yes, sign me out</button>');
+      },
+      async postLogoutSuccessSource(ctx) {
+        ctx.body = page('Signed out of the test IdP', '<p id="idp-signed-out">You are signed out.</p>');
+      },
+    },
+  },
   interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
   ttl: { Session: 3600, Interaction: 600, Grant: 3600, AuthorizationCode: 60, AccessToken: 600, IdToken: 600 },
   async findAccount(ctx, sub) {
@@ -105,6 +135,11 @@ const configuration = {
 
 const provider = new Provider(issuer, configuration);
 provider.proxy = false;
+// Back-channel logout failures are the IdP's to report: on stderr, where a test can read them.
+provider.on('backchannel.error', (ctx, err, client) => {
+  process.stderr.write(`backchannel.error ${client?.clientId}: ${err.message}\n`);
+});
+provider.on('end_session.error', (ctx, err) => process.stderr.write(`end_session.error ${err.message}\n`));
 
 function page(title, body) {
   return `<!doctype html><html><head><meta charset="utf-8"><title>${escape(title)}</title></head>` +

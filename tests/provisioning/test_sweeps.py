@@ -116,8 +116,12 @@ def test_inactive_people_lose_leftover_sessions_and_seats(eager, seated_team):
 
     assert run.counts["people"] == 1
     assert not UserSession.objects.filter(session_key=key).exists()
-    swept = AuditEvent.objects.get(action="user.sessions_swept")
-    assert (swept.target_id, swept.context["sessions_ended"]) == (str(leaver.pk), 1)
+    swept = AuditEvent.objects.get(action="session.ended")
+    assert (swept.target_id, swept.context["cause"], swept.context["sessions_ended"]) == (
+        str(leaver.pk),
+        "sweep",
+        1,
+    )
     assert not has_seat(leaver, pool)
     assert has_seat(stayer, pool)
     assert UserSession.objects.filter(session_key=stayer_key).exists()

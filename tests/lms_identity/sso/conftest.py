@@ -114,6 +114,10 @@ class NodeProvider:
             f"{live_url}/sso/{slug}/initiate/",
             "--target-link-uri",
             f"{live_url}/learn/?from=tile",
+            "--post-logout-uri",
+            f"{live_url}/sso/{slug}/signed-out/",
+            "--backchannel-logout-uri",
+            f"{live_url}/sso/{slug}/backchannel-logout/",
             "--accounts",
             str(accounts_file),
         ]

@@ -98,6 +98,7 @@ class FakeIdp:
         self.userinfo: dict[str, dict[str, Any]] = {}
         self.token_requests: list[dict[str, str]] = []
         self.requests = {"metadata": 0, "jwks": 0}
+        self.end_session = False  # whether discovery advertises an end_session_endpoint
 
     def stop(self) -> None:
         self.server.shutdown()
@@ -112,6 +113,7 @@ class FakeIdp:
             "jwks_uri": f"{self.issuer}/jwks",
             "token_endpoint_auth_methods_supported": ["client_secret_basic"],
             "id_token_signing_alg_values_supported": ["RS256", "ES256"],
+            **({"end_session_endpoint": f"{self.issuer}/logout"} if self.end_session else {}),
         }
 
     def claims(self, nonce: str, **overrides: Any) -> dict[str, Any]:

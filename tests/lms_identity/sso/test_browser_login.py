@@ -80,7 +80,9 @@ def test_two_connections_side_by_side_sign_in_their_own_people(site, page):
     sign_in_at_idp(page, "ada", "pw-ada")
     page.wait_for_url(f"{site.url}/learn/")
     page.click("text=Sign out")
-    page.wait_for_url(f"{site.url}/login/")
+    page.click("#logout-yes")  # RP-initiated logout at Acme's IdP
+    page.wait_for_url(f"{site.url}/sso/acme/signed-out/**")
+    page.goto(f"{site.url}/login/")
     page.click("text=Sign in with Globex")
     sign_in_at_idp(page, "zoe", "pw-zoe")
     page.wait_for_url(f"{site.url}/learn/")

@@ -1,0 +1,7 @@
+"""What an SSO sign-in keeps in the Django session (read by the callback, logout and the session policy)."""
+
+CONNECTION = "sso_connection_id"  # the connection the person signed in through
+SID = "sso_sid"  # the IdP's session id, when its ID token had one
+SIGNED_IN_AT = "session_signed_in_at"  # epoch seconds of the (first) sign-in: the absolute lifetime
+LAST_SEEN_AT = "session_last_seen_at"  # epoch seconds of the last request, to the minute: the idle timeout
+VERIFIED_AT = "sso_verified_at"  # epoch seconds the IdP last vouched for the person (sign-in or prompt=none)
