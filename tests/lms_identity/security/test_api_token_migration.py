@@ -11,7 +11,7 @@ from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
-migration = importlib.import_module("lms_identity.migrations.0006_hashed_api_tokens")
+migration = importlib.import_module("lms_identity.migrations.0008_hashed_api_tokens")
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ from lms_identity.encryption import decrypt_text
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-BEFORE = [("lms_identity", "0004_live_people_count")]
-AFTER = [("lms_identity", "0005_encrypt_oidc_client_secret")]
+BEFORE = [("lms_identity", "0006_stored_json_and_unicode_lower")]
+AFTER = [("lms_identity", "0007_encrypt_oidc_client_secret")]
 
 
 @pytest.fixture(autouse=True)
