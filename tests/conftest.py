@@ -1,8 +1,15 @@
 import pytest
 
 from lms_identity.services.audit import Actor
+from lms_identity.services.token_cache import tokens as token_cache
 from lms_identity.services.tokens import issue_scim_token
 from tests.factories import ConnectionFactory
+
+
+@pytest.fixture(autouse=True)
+def _forget_scim_tokens():
+    """Each test starts with an empty per-process token memory (its rows are rolled back after it)."""
+    token_cache.clear()
 
 
 @pytest.fixture
