@@ -91,6 +91,7 @@ def main(argv: list[str]) -> int:
         )
         ids.append(response.json()["id"])
     for name, send in kinds(client, ids, run).items():
+        client.get("/scim/v2/ServiceProviderConfig")  # the token remembered (SCIM_TOKEN_CACHE_MS)
         reset_queries()
         with CaptureQueriesContext(connection) as captured:
             response = send(0)
