@@ -91,6 +91,7 @@ class Gunicorn(Process):
         env: dict[str, str] | None = None,
         app: str = "lms_identity.wsgi:application",
         settings: str = "bench.settings",
+        name: str = "gunicorn",
     ):
         argv = [
             str(Path(sys.executable).parent / "gunicorn"),
@@ -111,7 +112,7 @@ class Gunicorn(Process):
             "warning",
         ]
         extra = {"DJANGO_SETTINGS_MODULE": settings, **(env or {})}
-        super().__init__(f"gunicorn-{port}", argv, _env(database_url, redis_url, extra))
+        super().__init__(name, argv, _env(database_url, redis_url, extra))
         self.port = port
         self.database_url = database_url
         self._wait_ready()

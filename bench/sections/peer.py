@@ -246,6 +246,7 @@ class Comparison:
             redis_url=self.bench.redis_url,
             app="bench.peer.wsgi:application",
             settings="bench.peer.settings",
+            name="gunicorn-peer",
         )
         figures: dict[tuple[str, int], dict[str, dict[str, Any]]] = {}
         try:
