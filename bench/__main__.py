@@ -1,6 +1,6 @@
 """`make bench` (`python -m bench [SECTION ...] [--quick]`): run the benchmarks and write the report.
 
-Sections: ceiling, scim, sso, courses, jobs (all by default). A full run of every section writes
+Sections: ceiling, scim, peer, sso, courses, jobs (all by default). A full run of every section writes
 docs/BENCHMARKS.md; a partial or --quick run writes var/bench/BENCHMARKS-partial.md, so a trial run never
 replaces the recorded figures. A section whose feature has not landed prints "skipped: <reason>".
 """
@@ -14,10 +14,11 @@ import traceback
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-SECTIONS = ["ceiling", "scim", "sso", "courses", "jobs"]
+SECTIONS = ["ceiling", "scim", "peer", "sso", "courses", "jobs"]
 TITLES = {
     "ceiling": "Ceiling: a bare Django view on the same server",
     "scim": "SCIM 2.0 endpoint (issue 2)",
+    "peer": "SCIM against stock django-scim2 (issue 15)",
     "sso": "OpenID Connect login (issue 3)",
     "courses": "Course entitlements (issue 4)",
     "jobs": "Celery jobs and sweeps (issue 5)",
@@ -136,7 +137,11 @@ def main(argv: list[str]) -> int:
 
     setup = [
         ("mode", mode),
-        ("web server", f"{server.describe()}, 127.0.0.1:{bench.web_port}, `DEBUG` off, bench settings"),
+        (
+            "web server",
+            f"{server.describe()}, 127.0.0.1 on a free port ({bench.web_port} in this run), `DEBUG` off, "
+            "bench settings",
+        ),
         (
             "load generator",
             "a separate process: Python threads, one keep-alive http.client connection each, "

@@ -6,12 +6,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bench import db
-from bench.server import CeleryWorker, Gunicorn
+from bench.server import CeleryWorker, Gunicorn, free_port
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/lms_bench"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/6"
-WEB_PORT = 8601
-STUB_PORT = 8602
 
 
 class Skip(Exception):  # noqa: N818 - reads as `raise Skip("reason")`
@@ -29,6 +27,9 @@ class Bench:
     _worker: CeleryWorker | None = None
     _template_ready: bool = False
     _created: set[str] = field(default_factory=set)
+    # Ports the OS says are free at the start of the run: the web server's and the SSO stub IdP's.
+    port: int = field(default_factory=free_port)
+    stub_port: int = field(default_factory=free_port)
 
     @property
     def base(self) -> str:
@@ -57,6 +58,10 @@ class Bench:
         self._created.add(name)
         return name
 
+    def track(self, name: str) -> None:
+        """A database created outside fresh_database (the peer's): dropped with the others at the end."""
+        self._created.add(name)
+
     def database(self, suffix: str = "") -> str:
         """The run's database with this suffix: created fresh on first use, reused afterwards."""
         name = self.base + (f"_{suffix}" if suffix else "")
@@ -66,12 +71,12 @@ class Bench:
         return name
 
     def server(self, name: str) -> Gunicorn:
-        """gunicorn serving database `name` on WEB_PORT (restarted if it served another one)."""
+        """gunicorn serving database `name` on the run's port (restarted if it served another one)."""
         url = self.url(name)
         if self._server is not None and (self._server.database_url != url or not self._server.alive()):
             self.stop_server()
         if self._server is None:
-            self._server = Gunicorn(port=WEB_PORT, database_url=url, redis_url=self.redis_url)
+            self._server = Gunicorn(port=self.port, database_url=url, redis_url=self.redis_url)
         return self._server
 
     def worker(self, name: str, *, beat: bool = False) -> CeleryWorker:
@@ -94,7 +99,7 @@ class Bench:
 
     @property
     def web_port(self) -> int:
-        return WEB_PORT
+        return self.port
 
     def drop_databases(self) -> None:
         db.use("postgres")

@@ -59,13 +59,14 @@ def drop(database_url: str, name: str) -> None:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def migrate_template(database_url: str, name: str) -> None:
-    """A freshly migrated database to copy from (CREATE DATABASE ... TEMPLATE is a file copy)."""
+def migrate_template(database_url: str, name: str, *, settings_module: str = "bench.settings") -> None:
+    """A freshly migrated database to copy from (CREATE DATABASE ... TEMPLATE is a file copy), or to
+    use as it is (the peer's, migrated with bench.peer.settings)."""
     recreate(database_url, name)
     env = {
         **os.environ,
         "DATABASE_URL": url_for(database_url, name),
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DJANGO_SETTINGS_MODULE": settings_module,
     }
     subprocess.run(  # noqa: S603 - our own interpreter and manage.py
         [sys.executable, "manage.py", "migrate", "--noinput", "--skip-checks", "-v0"],

@@ -7,7 +7,8 @@ connection is a thread with its own keep-alive `http.client` connection sending 
 
 Spec keys: host, port, connections, duration, max_requests, warmup (requests per connection), method,
 paths (cycled across all connections), headers, body_template (``__N__`` is replaced by a number unique
-in the run, counting from ``first_n``), expect (statuses that count as success).
+in the run, counting from ``first_n``), expect (statuses that count as success), keep_latencies (also
+return every latency, so runs taken in rounds can be summed up exactly).
 """
 
 import http.client
@@ -122,7 +123,7 @@ class _Run:
         values = sorted(self.latencies)
         expect = {str(s) for s in self.spec.get("expect", [200])}
         ok = sum(n for s, n in self.statuses.items() if s in expect)
-        return {
+        summary = {
             "connections": connections,
             "requests": len(values),
             "ok": ok,
@@ -138,6 +139,9 @@ class _Run:
             "errors": self.errors,
             "sample_failure": self.sample_failure,
         }
+        if self.spec.get("keep_latencies"):
+            summary["latencies_ms"] = values
+        return summary
 
 
 def main() -> int:

@@ -9,6 +9,7 @@ import http.client
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -18,6 +19,13 @@ from typing import Any
 from bench.paths import REPO, VAR
 
 THREADS = 4
+
+
+def free_port() -> int:
+    """A port no process listens on now (the OS picks it), so parallel runs never collide."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def workers() -> int:
@@ -74,10 +82,20 @@ class Process:
 
 
 class Gunicorn(Process):
-    def __init__(self, *, port: int, database_url: str, redis_url: str, env: dict[str, str] | None = None):
+    def __init__(
+        self,
+        *,
+        port: int,
+        database_url: str,
+        redis_url: str,
+        env: dict[str, str] | None = None,
+        app: str = "lms_identity.wsgi:application",
+        settings: str = "bench.settings",
+        name: str = "gunicorn",
+    ):
         argv = [
             str(Path(sys.executable).parent / "gunicorn"),
-            "lms_identity.wsgi:application",
+            app,
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
@@ -93,7 +111,8 @@ class Gunicorn(Process):
             "--log-level",
             "warning",
         ]
-        super().__init__(f"gunicorn-{port}", argv, _env(database_url, redis_url, env))
+        extra = {"DJANGO_SETTINGS_MODULE": settings, **(env or {})}
+        super().__init__(name, argv, _env(database_url, redis_url, extra))
         self.port = port
         self.database_url = database_url
         self._wait_ready()

@@ -257,6 +257,8 @@ SPECTACULAR_SETTINGS = {
 SCIM_MAX_RESULTS = env_int("SCIM_MAX_RESULTS", 200)
 SCIM_MAX_PAYLOAD_BYTES = env_int("SCIM_MAX_PAYLOAD_BYTES", 2 * 1024 * 1024)
 SCIM_MAX_OPERATIONS = env_int("SCIM_MAX_OPERATIONS", 1000)
+# How long a web process remembers a live SCIM token's connection (0: look it up on every request).
+SCIM_TOKEN_CACHE_MS = env_int("SCIM_TOKEN_CACHE_MS", 1000)
 # Custom attributes the IdPs may set, as sub-attributes of the LMS extension's customAttributes.
 SCIM_CUSTOM_ATTRIBUTES = env_list("SCIM_CUSTOM_ATTRIBUTES", ["region", "businessUnit", "jobLevel"])
 DATA_UPLOAD_MAX_MEMORY_SIZE = SCIM_MAX_PAYLOAD_BYTES + 1024

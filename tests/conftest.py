@@ -3,6 +3,7 @@ from django.conf import settings
 
 from lms_identity.models import User
 from lms_identity.services.audit import Actor
+from lms_identity.services.token_cache import tokens as token_cache
 from lms_identity.services.tokens import issue_scim_token
 from tests.factories import ConnectionFactory, GroupFactory, MembershipFactory, UserFactory
 from tests.parallel import use_private_redis, xdist_worker
@@ -19,6 +20,12 @@ def pytest_configure(config):
 def pytest_unconfigure(config):
     for server in _private_redis:
         server.kill()
+
+
+@pytest.fixture(autouse=True)
+def _forget_scim_tokens():
+    """Each test starts with an empty per-process token memory (its rows are rolled back after it)."""
+    token_cache.clear()
 
 
 @pytest.fixture

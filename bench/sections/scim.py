@@ -205,6 +205,8 @@ class Scim:
         # The token's last-used time is written at most once a minute: take that write out of the counts.
         client.get(user_path(1))
         for name, method, path, body, expect in requests:
+            # A live token is remembered for SCIM_TOKEN_CACHE_MS: count each request as the steady state.
+            client.get("/scim/v2/ServiceProviderConfig")
             kwargs: dict[str, Any] = {}
             if body is not None:
                 kwargs = {"data": json.dumps(body), "content_type": CONTENT_TYPE}

@@ -18,7 +18,7 @@ from unittest import mock
 from urllib.parse import parse_qs, urlparse
 
 from bench import db, report
-from bench.context import STUB_PORT, Bench, Skip
+from bench.context import Bench, Skip
 from bench.loadgen import percentile
 from bench.report import Section
 from bench.sections import sso_sessions
@@ -45,7 +45,7 @@ class Logins:
         from lms_identity.services.connections import upsert_connection
         from lms_identity.services.oidc_config import configure_oidc
 
-        self.idp = StubIdp(STUB_PORT, CLIENT_ID)
+        self.idp = StubIdp(bench.stub_port, CLIENT_ID)
         self.backend = backend
         self.token: dict[str, Any] = {}
         self.sign_in_ms: list[float] = []

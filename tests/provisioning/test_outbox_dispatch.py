@@ -168,6 +168,24 @@ def test_a_burst_of_commits_sends_few_nudges(connection, settings):
     assert 1 <= send.call_count <= 3
 
 
+@pytest.mark.django_db(transaction=True)
+def test_sustained_commits_nudge_at_most_once_per_interval_and_once_after_the_last(connection, settings):
+    people = [UserFactory(connection=connection) for _ in range(30)]
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+
+    with mock.patch.object(tasks.drain_outbox, "apply_async") as send:
+        began = time.monotonic()
+        for person in people:
+            with transaction.atomic():
+                update_user(person, actor=Actor.system("tests"), changes={"title": "Engineer"})
+            time.sleep(0.01)
+        elapsed = time.monotonic() - began
+        wait_for_nudges()
+
+    assert 2 <= send.call_count <= elapsed / outbox_dispatch.NUDGE_INTERVAL + 2
+    assert not outbox_dispatch._nudge_state["running"]
+
+
 @pytest.mark.django_db
 def test_draining_a_batch_takes_a_fixed_number_of_queries(eager, connection, django_assert_max_num_queries):
     people = [UserFactory(connection=connection) for _ in range(40)]

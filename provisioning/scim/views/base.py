@@ -3,6 +3,7 @@ ETags, and turning every refusal into a SCIM Error body."""
 
 import json
 import re
+import weakref
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
@@ -10,7 +11,6 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.handlers.wsgi import get_bytes_from_wsgi
 from django.db import connection as db_connection
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.decorators import method_decorator
 from django.views import View
@@ -33,12 +33,30 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 LOCK_TIMEOUT = "5s"
 
 
+# The lock_timeout each physical connection was given, so it is set once per connection, not per request.
+_lock_timeout_set: "weakref.WeakKeyDictionary[Any, str]" = weakref.WeakKeyDictionary()
+
+
 def _bound_lock_waits() -> None:
     """Make a write that queues behind others give up after LOCK_TIMEOUT, so an overloaded database
-    answers 429 with Retry-After (the IdP retries) instead of holding the IdP's connection open."""
-    if db_connection.vendor == "postgresql":
+    answers 429 with Retry-After (the IdP retries) instead of holding the IdP's connection open.
+
+    Set for the session, once per database connection (it then bounds the lock waits of whatever else
+    this web connection runs: every web request is short). Inside a caller's transaction (tests) it is
+    set for that transaction only, since a rollback would undo a session-level SET."""
+    if db_connection.vendor != "postgresql":
+        return
+    db_connection.ensure_connection()
+    raw = db_connection.connection
+    if db_connection.in_atomic_block:
         with db_connection.cursor() as cursor:
             cursor.execute("SELECT set_config('lock_timeout', %s, true)", [LOCK_TIMEOUT])
+        return
+    if _lock_timeout_set.get(raw) == LOCK_TIMEOUT:
+        return
+    with db_connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('lock_timeout', %s, false)", [LOCK_TIMEOUT])
+    _lock_timeout_set[raw] = LOCK_TIMEOUT
 
 
 @method_decorator(csrf_exempt, name="dispatch")
@@ -70,9 +88,11 @@ class ScimView(View):
             self.actor = Actor.of_connection(connection)
             check_query_string(request)
             if request.method in WRITE_METHODS:
-                with transaction.atomic():
-                    _bound_lock_waits()
-                    return super().dispatch(request, *args, **kwargs)
+                _bound_lock_waits()
+            # No transaction around the whole method: each write is one service call, which is its own
+            # transaction with its audit and outbox events, or the view's own atomic block around the
+            # services one request combines (a group PATCH). Nesting them here cost two savepoint
+            # statements per service call.
             return super().dispatch(request, *args, **kwargs)
         except RequestDataTooBig:
             return errors.error_response(

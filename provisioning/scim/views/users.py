@@ -23,21 +23,26 @@ def wants_manager_name(selection: Selection) -> bool:
 
 
 class UserViewMixin(ScimView):
-    def users(self) -> Any:
+    def users(self, *, with_manager: bool = False) -> Any:
         # Soft-deleted people are gone as far as the IdP can tell (404); deactivated ones stay visible.
-        return User.objects.filter(connection=self.connection, deleted_at__isnull=True).select_related(
-            "manager"
-        )
+        people = User.objects.filter(connection=self.connection, deleted_at__isnull=True)
+        # The manager's row is joined only when their displayName is asked for: the id is on our row.
+        return people.select_related("manager") if with_manager else people
 
-    def get_user(self, user_id: str) -> User:
+    def get_user(self, user_id: str, *, with_manager: bool = False) -> User:
         try:
             pk = uuid.UUID(user_id)
         except ValueError:
             raise not_found() from None
-        user = self.users().filter(pk=pk).first()
+        user = self.users(with_manager=with_manager).filter(pk=pk).first()
         if user is None:
             raise not_found()
         return user
+
+    def get_rendered_user(self, user_id: str) -> User:
+        """The person as a response will show them: with their manager when the request asks for the
+        manager's displayName."""
+        return self.get_user(user_id, with_manager=wants_manager_name(self.selection()))
 
     def adapter(self, user: User) -> ScimUserAdapter:
         return ScimUserAdapter(user, self.request, self.base_url())
@@ -58,7 +63,7 @@ class UserViewMixin(ScimView):
         selection = self.selection(params)
         base = self.base_url()
         data = list_response(
-            self.users(),
+            self.users(with_manager=wants_manager_name(selection)),
             params=params,
             fields=USER_FIELDS,
             selection=selection,
@@ -77,7 +82,7 @@ class UsersView(UserViewMixin):
     def get(self, request: HttpRequest, uuid: str | None = None) -> HttpResponse:
         if uuid is None:
             return self.list(request.GET)
-        return self.render(self.get_user(uuid))
+        return self.render(self.get_rendered_user(uuid))
 
     def post(self, request: HttpRequest, uuid: str | None = None) -> HttpResponse:
         if uuid is not None:
@@ -87,7 +92,8 @@ class UsersView(UserViewMixin):
         user, _ = user_services.create_user(
             connection=self.connection, actor=self.actor, attrs=adapter.changes
         )
-        return self.render(self.get_user(str(user.pk)), status=201, location=True)
+        # Rendered from the row just saved (no read back): create_user returns it as written.
+        return self.render(user, status=201, location=True)
 
     def put(self, request: HttpRequest, uuid: str | None = None) -> HttpResponse:
         if uuid is None:
@@ -95,10 +101,7 @@ class UsersView(UserViewMixin):
         user = self.get_user(uuid)
         adapter = self.adapter(user)
         adapter.from_dict(self.json_object(), replacing=True)
-        user_services.update_user(
-            user, actor=self.actor, changes=adapter.changes, expected_version=self.expected_version()
-        )
-        return self.render(self.get_user(uuid))
+        return self.updated(user, adapter.changes)
 
     def patch(self, request: HttpRequest, uuid: str | None = None) -> HttpResponse:
         if uuid is None:
@@ -107,10 +110,15 @@ class UsersView(UserViewMixin):
         body = self.json_object(PATCH_SCHEMA)
         adapter = self.adapter(user)
         adapter.handle_operations(body.get("Operations", body.get("operations")))
+        return self.updated(user, adapter.changes)
+
+    def updated(self, user: User, changes: dict[str, Any]) -> HttpResponse:
+        """Apply a PUT's or PATCH's changes and answer with the person as they now are (read back: the
+        service changed its own locked copy of the row)."""
         user_services.update_user(
-            user, actor=self.actor, changes=adapter.changes, expected_version=self.expected_version()
+            user, actor=self.actor, changes=changes, expected_version=self.expected_version()
         )
-        return self.render(self.get_user(uuid))
+        return self.render(self.get_rendered_user(str(user.pk)))
 
     def delete(self, request: HttpRequest, uuid: str | None = None) -> HttpResponse:
         if uuid is None:

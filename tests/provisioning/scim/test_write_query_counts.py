@@ -1,0 +1,88 @@
+"""SCIM writes run a fixed, small number of statements (PostgreSQL, outside any test transaction, as in
+production): one transaction with the change, its audit event and its outbox event; no token lookup
+(remembered), no lock_timeout statement (set once per connection), no read back after a create."""
+
+import pytest
+from django.db import connection as db_connection
+
+from tests.factories import UserFactory
+from tests.provisioning.scim.conftest import patch_op
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        db_connection.vendor != "postgresql", reason="statement counts and lock_timeout are PostgreSQL's"
+    ),
+]
+
+OKTA_USER = {
+    "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+    "userName": "ann@example.com",
+    "name": {"givenName": "Ann", "familyName": "Lee"},
+    "emails": [{"primary": True, "value": "ann@example.com", "type": "work"}],
+    "displayName": "Ann Lee",
+    "active": True,
+}
+
+
+@pytest.fixture
+def warm(scim):
+    # The first write of a connection remembers the token and sets lock_timeout; measure what follows.
+    scim.post("Users", {**OKTA_USER, "userName": "warm@example.com", "emails": []})
+    return scim
+
+
+def sql_of(captured):
+    return [q["sql"] for q in captured.captured_queries]
+
+
+def test_create_is_one_transaction_of_nine_statements(warm, django_assert_num_queries):
+    # BEGIN, adoption check (locks), savepoint, insert, release, audit event, waiting reports, outbox, COMMIT
+    with django_assert_num_queries(9) as captured:
+        response = warm.post("Users", OKTA_USER)
+
+    assert response.status_code == 201
+    statements = sql_of(captured)
+    assert statements[0] == "BEGIN" and statements[-1] == "COMMIT"
+    assert sum("auditevent" in s for s in statements) == 1
+    assert sum("outboxevent" in s for s in statements) == 1
+
+
+def test_okta_title_replace_is_ten_statements(warm, connection, django_assert_num_queries):
+    person = UserFactory(connection=connection)
+
+    # read, BEGIN, lock, savepoint, update, release, audit event, outbox, COMMIT, read for the response
+    with django_assert_num_queries(10):
+        response = warm.patch(f"Users/{person.pk}", patch_op({"op": "replace", "value": {"title": "Lead"}}))
+
+    assert response.json()["title"] == "Lead"
+
+
+def test_okta_deactivation_is_twelve_statements(warm, connection, django_assert_num_queries):
+    person = UserFactory(connection=connection)
+
+    # as a title change, plus the sessions lookup and the user.deactivated outbox event
+    with django_assert_num_queries(12):
+        response = warm.patch(f"Users/{person.pk}", patch_op({"op": "replace", "value": {"active": False}}))
+
+    assert response.json()["active"] is False
+
+
+def test_lock_timeout_is_set_once_per_connection(scim, connection, django_assert_num_queries):
+    from django.db import connections
+
+    scim.get("ServiceProviderConfig")  # the token remembered and marked used
+    connections.close_all()  # then a new database connection, as a web process opens one
+    first = UserFactory(connection=connection)
+    second = UserFactory(connection=connection)
+
+    with django_assert_num_queries(11) as captured:  # 10 + the lock_timeout of this new connection
+        scim.patch(f"Users/{first.pk}", patch_op({"op": "replace", "value": {"title": "A"}}))
+    assert any("lock_timeout" in s for s in sql_of(captured))
+    with django_assert_num_queries(10) as captured:
+        scim.patch(f"Users/{second.pk}", patch_op({"op": "replace", "value": {"title": "B"}}))
+
+    assert not any("lock_timeout" in s for s in sql_of(captured))
+    with db_connection.cursor() as cursor:
+        cursor.execute("SHOW lock_timeout")
+        assert cursor.fetchone()[0] == "5s"
