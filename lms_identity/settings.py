@@ -229,3 +229,26 @@ if not DEBUG:
 # userName is unique case-insensitively (a functional unique constraint on Lower(user_name)), which
 # Django's check for a plain unique=True on USERNAME_FIELD does not see.
 SILENCED_SYSTEM_CHECKS = ["auth.E003", "auth.W004"]
+
+# --- Admin console (issue 11) -----------------------------------------------------------------------------
+# django-unfold restyles the Django admin; every asset it uses (Inter, Material Symbols, Alpine.js, htmx,
+# Chart.js) ships inside the package and is served by WhiteNoise, so the console works on a closed network.
+# Its pages need a CSP allowing 'unsafe-eval' (Alpine.js) and inline styles (theme colours).
+INSTALLED_APPS = ["unfold", *INSTALLED_APPS]
+UNFOLD = {
+    "SITE_TITLE": "Learning identity admin",
+    "SITE_HEADER": "Learning identity",
+    "SITE_SUBHEADER": "L&D admin console",
+    "SITE_URL": "/",
+    "SITE_SYMBOL": "school",
+    "SITE_FAVICONS": [{"rel": "icon", "type": "image/svg+xml", "href": "/static/lms_identity/favicon.svg"}],
+    "STYLES": ["/static/lms_identity/console.css"],
+    "SCRIPTS": ["/static/lms_identity/console.js"],
+    "SHOW_HISTORY": True,
+    "SHOW_VIEW_ON_SITE": True,
+    "SIDEBAR": {
+        "show_search": True,
+        "show_all_applications": False,
+        "navigation": "lms_identity.admin.navigation.sidebar",
+    },
+}

@@ -5,7 +5,7 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
-from .dashboard import dashboard_figures
+from .dashboard_queries import dashboard_figures
 
 
 @staff_member_required
