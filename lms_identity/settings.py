@@ -235,6 +235,9 @@ SILENCED_SYSTEM_CHECKS = ["auth.E003", "auth.W004"]
 # Chart.js) ships inside the package and is served by WhiteNoise, so the console works on a closed network.
 # Its pages need a CSP allowing 'unsafe-eval' (Alpine.js) and inline styles (theme colours).
 INSTALLED_APPS = ["unfold", *INSTALLED_APPS]
+# unfold's login form does not carry `next`, so a password sign-in at /admin/login/ lands here: `/` sends
+# staff to the admin and learners to /learn/.
+LOGIN_REDIRECT_URL = "/"
 UNFOLD = {
     "SITE_TITLE": "Learning identity admin",
     "SITE_HEADER": "Learning identity",

@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from unfold.admin import ModelAdmin
 
+from courses.console_queries import origin_label
 from courses.errors import InvalidInput
 from courses.models import (
     Enrollment,
@@ -22,11 +23,19 @@ from .summaries import TARGET_FIELD, summary_text
 
 @admin.register(Grant)
 class GrantAdmin(ModelAdmin):
-    list_display = ("user", "target_type", "key", "origin", "rule", "state", "grace_until", "updated_at")
+    list_display = ("user", "target_title", "target_type", "why", "state", "grace_until", "updated_at")
     list_filter = ("state", "origin", "target_type")
     search_fields = ("user__user_name", "user__display_name", "key")
-    list_select_related = ("user", "rule")
+    list_select_related = ("user", "rule", "course", "path", "role", "pool")
     readonly_fields = [f.name for f in Grant._meta.fields]
+
+    @admin.display(description="What", ordering="key")
+    def target_title(self, grant: Grant) -> str:
+        return str(grant.target or grant.key)
+
+    @admin.display(description="Why", ordering="origin_key")
+    def why(self, grant: Grant) -> str:
+        return origin_label(grant)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

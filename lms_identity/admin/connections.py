@@ -20,6 +20,7 @@ from unfold.admin import ModelAdmin
 from lms_identity.models import IdpConnection, ScimToken
 from lms_identity.queries.connections import connection_overview, find_oidc_config
 from lms_identity.services.audit import Actor
+from lms_identity.services.connections import update_connection, upsert_connection
 from lms_identity.services.oidc_config import IdpUnavailable, get_metadata
 from lms_identity.services.tokens import issue_scim_token, revoke_scim_token
 
@@ -33,6 +34,20 @@ class IdpConnectionAdmin(ModelAdmin):
     fields = ("slug", "name", "enabled", "is_demo")
     readonly_fields = ("is_demo",)
     change_form_outer_after_template = "admin/lms_identity/idpconnection/connection_page.html"
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # people and teams point at it; switch it off (Enabled) instead
+
+    def save_model(self, request: HttpRequest, obj: IdpConnection, form: Any, change: bool) -> None:
+        actor = Actor.of_admin(request.user)
+        if change:
+            changes = {f: form.cleaned_data[f] for f in form.changed_data if f in ("name", "enabled")}
+            update_connection(obj, actor=actor, changes=changes)
+            return
+        created, _ = upsert_connection(form.cleaned_data["slug"], actor=actor, name=form.cleaned_data["name"])
+        if not form.cleaned_data.get("enabled", True):
+            update_connection(created, actor=actor, changes={"enabled": False})
+        obj.pk = created.pk
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         # The slug is in the URLs registered at the IdP: changing it would break them.

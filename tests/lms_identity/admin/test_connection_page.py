@@ -110,3 +110,21 @@ def test_a_connection_without_oidc_says_so_and_discovery_test_explains(admin_cli
 
     assert "No OpenID Connect sign-in for this connection" in page
     assert "has no OpenID Connect settings" in response.content.decode()
+
+
+def test_switching_a_connection_off_goes_through_the_service_and_is_audited(admin_client, connection):
+    response = admin_client.post(page_url(connection), {"name": "Okta EU"})
+
+    connection.refresh_from_db()
+    assert response.status_code == 302
+    assert connection.name == "Okta EU" and not connection.enabled
+    event = AuditEvent.objects.get(action="connection.updated")
+    assert event.changes == {"name": ["Okta", "Okta EU"], "enabled": [True, False]}
+
+
+def test_a_connection_cannot_be_deleted_from_the_admin(admin_client, connection):
+    response = admin_client.post(
+        f"/admin/lms_identity/idpconnection/{connection.pk}/delete/", {"post": "yes"}
+    )
+
+    assert response.status_code == 403

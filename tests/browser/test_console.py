@@ -1,0 +1,150 @@
+"""An L&D admin's main tasks in the console, in Chromium: read a person's access and history and end a
+session; issue and revoke a SCIM token; see an Alert when a pool fills; read the dashboard's charts."""
+
+import re
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.core.management import call_command
+
+from courses.models import Course, RoleTemplate
+from courses.reconcile import reconcile_people
+from courses.services.pools import create_pool
+from courses.services.rules import create_rule
+from lms_identity.models import ScimToken
+from lms_identity.models.users import Source
+from lms_identity.services.audit import Actor
+from lms_identity.services.tokens import find_connection_for_token
+from provisioning.tasks import check_alerts
+from tests.factories import ConnectionFactory, GroupFactory, MembershipFactory, UserFactory, session_for
+
+from .conftest import shoot
+
+pytestmark = pytest.mark.browser
+
+ACTOR = Actor.system("tests")
+
+
+def engineer_with_access():
+    connection = ConnectionFactory(slug="okta", name="Okta")
+    ada = UserFactory(
+        connection=connection, source=Source.SCIM, display_name="Ada Lovelace", title="Engineer"
+    )
+    team = GroupFactory(connection=connection, display_name="Engineering")
+    MembershipFactory(group=team, user=ada)
+    course = Course.objects.create(slug="secure-coding", title="Secure coding", published=True)
+    pool = create_pool(actor=ACTOR, product="GitHub Copilot", seat_count=1)
+    for name, kind, target in (("Engineers: secure coding", "course", course), ("Copilot", "seat", pool)):
+        create_rule(
+            {
+                "name": name,
+                "target_type": kind,
+                "target": target,
+                "groups": [team.pk],
+                "conditions": [],
+                "removal_policy": "suspend",
+            },
+            actor=ACTOR,
+        )
+    reconcile_people([ada.pk], actor=ACTOR)
+    return connection, ada
+
+
+def test_find_a_person_read_their_access_and_end_a_session(console):
+    _, ada = engineer_with_access()
+    key = session_for(ada)
+
+    console.goto(f"{console.base}/admin/")
+    console.click("a[href='/admin/lms_identity/user/']")  # the sidebar's People
+    console.fill("#searchbar", "lovelace")
+    console.press("#searchbar", "Enter")
+    console.click("#result_list >> text=Ada Lovelace")
+    console.wait_for_selector("#person-page")
+    shoot(console, "person-page")
+
+    assert "IdP: Okta" in console.inner_text("#person-summary")
+    assert "Secure coding" in console.inner_text("#person-grants")
+    assert "Engineers: secure coding" in console.inner_text("#person-grants")
+    assert "GitHub Copilot" in console.inner_text("#person-seats")
+    assert "Engineering" in console.inner_text("#person-teams")
+    assert "grant.created" in console.inner_text("#person-history")
+
+    console.click("#person-sessions >> text=End session")
+    console.wait_for_selector("text=Session ended")
+    shoot(console, "person-session-ended")
+
+    assert not Session.objects.filter(session_key=key).exists()
+    assert "No active session" in console.inner_text("#person-sessions")
+
+
+def test_issue_a_scim_token_on_the_connection_page_then_revoke_it(console):
+    connection = ConnectionFactory(slug="okta", name="Okta")
+
+    console.goto(f"{console.base}/admin/lms_identity/idpconnection/{connection.pk}/change/")
+    assert console.inner_text("#scim-base-url").endswith("/scim/v2/")
+    shoot(console, "connection-page")
+    console.fill("#scim-tokens input[name=label]", "Okta production")
+    console.click("#issue-token")
+    raw = console.inner_text("#raw-token").strip()
+    shoot(console, "token-issued")
+
+    assert find_connection_for_token(raw) == connection
+    assert all(raw not in c["value"] for c in console.context.cookies())
+
+    console.click("text=Back to Okta")
+    assert raw not in console.content()
+    console.click("#scim-tokens >> text=Revoke")
+    console.wait_for_selector("text=revoked: the IdP can no longer use it")
+
+    assert ScimToken.objects.get().revoked_at is not None
+    assert find_connection_for_token(raw) is None
+
+
+def test_an_alert_appears_when_a_license_pool_fills(console):
+    engineer_with_access()  # one seat, held
+
+    check_alerts()
+    console.goto(f"{console.base}/admin/courses/licensepool/")
+    shoot(console, "pool-full-alert")
+
+    assert "License pool GitHub Copilot is full: 1 of 1 seats held" in console.inner_text(
+        "#provisioning-alerts"
+    )
+
+
+def test_the_dashboards_charts_each_have_data_points(console):
+    # The live server's tables are flushed between tests: put back the roles a migration seeds.
+    RoleTemplate.objects.create(slug="manager", name="Manager", capabilities=["learn", "view_reports"])
+    call_command("seed_demo")
+
+    console.goto(f"{console.base}/admin/dashboard/")
+    console.wait_for_function(
+        "document.querySelectorAll('canvas[data-chart]').length > 0 && "
+        "[...document.querySelectorAll('canvas[data-chart]')].every(c => c.chart)"
+    )
+    points = console.evaluate(
+        "Object.fromEntries([...document.querySelectorAll('canvas[data-chart]')].map(c => "
+        "[c.dataset.chart, c.chart.data.datasets.flatMap(d => d.data).filter(v => v).length]))"
+    )
+    shoot(console, "dashboard")
+
+    assert len(points) == 6
+    assert all(count > 0 for count in points.values()), points
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/lms_identity/user/",
+        "/admin/lms_identity/group/",
+        "/admin/courses/grant/",
+        "/admin/courses/entitlementrule/",
+        "/admin/provisioning/jobrun/",
+        "/admin/lms_identity/auditevent/",
+    ],
+)
+def test_list_pages_fit_a_laptop_screen(console, path):
+    engineer_with_access()
+
+    console.goto(f"{console.base}{path}")
+    shoot(console, "list" + re.sub(r"\W+", "-", path).rstrip("-"))
