@@ -162,4 +162,5 @@ class LoginRecordAdmin(ReadOnlyAdmin):
     list_display = ("at", "user", "connection", "mfa_evidenced", "acr")
     list_select_related = ("connection", "user")
     list_filter = ("mfa_evidenced", "connection")
+    search_fields = ("user__user_name", "user__display_name")
     date_hierarchy = "at"

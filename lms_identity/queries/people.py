@@ -9,8 +9,8 @@ from django.db.models import QuerySet
 from lms_identity.models import AuditEvent, LoginRecord, Membership, User, UserSession
 from lms_identity.models.users import Source
 
-HISTORY_LIMIT = 50
-LOGIN_LIMIT = 20
+HISTORY_LIMIT = 15
+LOGIN_LIMIT = 8
 
 DEACTIVATION_ACTIONS = ("user.deactivated", "user.deleted", "user.deactivation_reason")
 
