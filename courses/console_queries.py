@@ -1,12 +1,15 @@
-"""Reads for the admin console's catalog side: a person's grants and seats in words. Two queries per
-person, whatever the number of grants."""
+"""Reads for the admin console's catalog side: a person's grants and seats in words (one query per person,
+whatever the number of grants), and a license pool's holders and waiting list."""
 
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from .models import Grant, GrantState, Origin
+from lms_identity.models import User
+
+from .models import EntitlementRule, Grant, GrantState, LicensePool, Origin
 from .queries import list_person_grants
+from .rules import matching_user_ids
 
 
 @dataclass(frozen=True)
@@ -60,4 +63,40 @@ def person_access(user_id: Any) -> dict[str, Any]:
     return {
         "grants": [_row(g) for g in rows if g.target_type != "seat"],
         "seats": [_row(g) for g in rows if g.target_type == "seat"],
+    }
+
+
+LIST_LIMIT = 50
+
+
+def bar_level(percent: int) -> str:
+    """The utilization bar's colour class: full at 100 %, warn from 75 % (the alert levels)."""
+    return "full" if percent >= 100 else "warn" if percent >= 75 else ""
+
+
+def pool_overview(pool: LicensePool) -> dict[str, Any]:
+    """Who holds the pool's seats (newest first) and who waits for one: people an enabled seat rule of
+    the pool selects who hold no active seat, oldest account first. A fixed number of queries (one per
+    rule of the pool)."""
+    holders = (
+        Grant.objects.filter(pool=pool, target_type="seat", state=GrantState.ACTIVE)
+        .select_related("user")
+        .order_by("-created_at", "pk")
+    )
+    held = holders.count()
+    matching: set[Any] = set()
+    for rule in EntitlementRule.objects.filter(enabled=True, target_type="seat", pool=pool):
+        matching |= matching_user_ids(rule)
+    holder_ids = set(holders.values_list("user_id", flat=True))
+    waiting_ids = matching - holder_ids
+    waiting = User.objects.filter(pk__in=waiting_ids).order_by("created_at", "pk")
+    percent = round(100 * held / pool.seat_count) if pool.seat_count else (100 if held else 0)
+    return {
+        "held": held,
+        "percent": percent,
+        "bar_width": min(percent, 100),
+        "bar_level": bar_level(percent),
+        "holders": list(holders[:LIST_LIMIT]),
+        "waiting_count": len(waiting_ids),
+        "waiting": list(waiting[:LIST_LIMIT]),
     }

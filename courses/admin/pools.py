@@ -4,13 +4,15 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.http import HttpRequest
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest, HttpResponse
+from django.utils.html import format_html
 from unfold.admin import ModelAdmin
 
+from courses.console_queries import bar_level, pool_overview
 from courses.errors import InvalidInput
-from courses.models import (
-    LicensePool,
-)
+from courses.models import Grant, GrantState, LicensePool
 from courses.services.pools import create_pool, seats_in_use, update_pool
 from lms_identity.services.audit import Actor
 
@@ -34,21 +36,44 @@ class LicensePoolForm(forms.ModelForm):
 @admin.register(LicensePool)
 class LicensePoolAdmin(NoDeleteMixin, ModelAdmin):
     form = LicensePoolForm
-    list_display = ("product", "seat_count", "seats_used", "utilization", "grace_days", "alert_level")
+    list_display = ("product", "seat_count", "seats_used", "utilization", "grace_days")
     readonly_fields = ("alert_level",)
+    change_form_outer_after_template = "admin/courses/licensepool/pool_page.html"
 
-    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
-        self._usage = seats_in_use(LicensePool.objects.values_list("pk", flat=True))
-        return super().changelist_view(request, extra_context)
+    def get_queryset(self, request: HttpRequest) -> QuerySet[LicensePool]:
+        held = (
+            Grant.objects.filter(pool=OuterRef("pk"), target_type="seat", state=GrantState.ACTIVE)
+            .values("pool")
+            .annotate(n=Count("id"))
+            .values("n")
+        )
+        return super().get_queryset(request).annotate(n_held=Coalesce(Subquery(held), 0))
 
-    @admin.display(description="Seats in use")
-    def seats_used(self, obj: LicensePool) -> int:
-        return getattr(self, "_usage", {}).get(obj.pk, 0)
+    @admin.display(description="Seats in use", ordering="n_held")
+    def seats_used(self, obj: Any) -> int:
+        return int(obj.n_held)
 
     @admin.display(description="Utilization")
-    def utilization(self, obj: LicensePool) -> str:
-        used = self.seats_used(obj)
-        return f"{round(100 * used / obj.seat_count)} %" if obj.seat_count else "—"
+    def utilization(self, obj: Any) -> str:
+        if not obj.seat_count:
+            return "—"
+        percent = round(100 * obj.n_held / obj.seat_count)
+        return format_html(
+            '<div class="console-bar {}" title="{} %"><span style="width:{}%"></span></div> {} %',
+            bar_level(percent),
+            percent,
+            min(percent, 100),
+            percent,
+        )
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        pool = self.get_object(request, object_id)
+        extra = dict(extra_context or {})
+        if pool is not None:
+            extra.update(pool=pool, overview=pool_overview(pool))
+        return super().change_view(request, object_id, form_url, extra)
 
     def save_model(self, request: HttpRequest, obj: LicensePool, form: Any, change: bool) -> None:
         actor = Actor.of_admin(request.user)
