@@ -1,5 +1,5 @@
-"""The jobs side of the L&D admin console: sweeps and job runs, alerts, leaver latency."""
+"""The jobs side of the L&D admin console: sweeps, job runs, alerts, leaver latency."""
 
-from . import alerts, jobs, latency
+from . import alerts, jobs, latency, sweeps
 
-__all__ = ["alerts", "jobs", "latency"]
+__all__ = ["alerts", "jobs", "latency", "sweeps"]

@@ -2,19 +2,23 @@
 session; issue and revoke a SCIM token; see an Alert when a pool fills; read the dashboard's charts."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.contrib.sessions.models import Session
 from django.core.management import call_command
+from django.utils import timezone
 
 from courses.models import Course, RoleTemplate
 from courses.reconcile import reconcile_people
 from courses.services.pools import create_pool
 from courses.services.rules import create_rule
-from lms_identity.models import ScimToken
+from lms_identity.models import ScimToken, User
 from lms_identity.models.users import Source
 from lms_identity.services.audit import Actor
 from lms_identity.services.tokens import find_connection_for_token
+from provisioning.models import JobRun
+from provisioning.services.job_runs import run_job
 from provisioning.tasks import check_alerts
 from tests.factories import ConnectionFactory, GroupFactory, MembershipFactory, UserFactory, session_for
 
@@ -130,6 +134,24 @@ def test_the_dashboards_charts_each_have_data_points(console):
 
     assert len(points) == 6
     assert all(count > 0 for count in points.values()), points
+
+
+def test_watch_a_dry_run_to_its_end_and_read_its_report(console):
+    orphan = UserFactory(connection=None, source=Source.JIT, display_name="Olga Orphan")
+    User.objects.filter(pk=orphan.pk).update(created_at=timezone.now() - timedelta(days=365))
+
+    console.goto(f"{console.base}/admin/provisioning/sweepsettings/")
+    shoot(console, "sweeps")
+    console.click("#sweep-orphaned_accounts [data-action=dry-run]")
+    console.wait_for_selector("#run-page")
+    assert "Queued" in console.inner_text("#run-headline")
+    run = JobRun.objects.get()
+    run_job(run.kind, dry_run=True, trigger=run.trigger, job_run_id=run.pk)  # what a worker does
+    console.wait_for_selector("text=Dry run: would deactivate 1 person")  # polled, then reloaded
+    shoot(console, "sweep-dry-run-report")
+
+    assert "Olga Orphan" in console.inner_text("#run-people")
+    assert User.objects.get(pk=orphan.pk).is_active
 
 
 @pytest.mark.parametrize(
