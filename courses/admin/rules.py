@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 from django.urls import URLPattern, path
 from django.views.decorators.http import require_POST
 from unfold.admin import ModelAdmin
+from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
 
 from courses.errors import InvalidInput
 from courses.models import (
@@ -122,7 +123,9 @@ def _declare_condition_rows() -> None:
         for name, field in (
             (
                 f"condition_{n}_attribute",
-                forms.ChoiceField(label=f"Condition {n}: attribute", required=False),
+                forms.ChoiceField(
+                    label=f"Condition {n}: attribute", required=False, widget=UnfoldAdminSelectWidget
+                ),
             ),
             (
                 f"condition_{n}_values",
@@ -130,6 +133,7 @@ def _declare_condition_rows() -> None:
                     label="is one of",
                     required=False,
                     max_length=2000,
+                    widget=UnfoldAdminTextInputWidget,
                     help_text="Comma-separated values, matched ignoring case." if n == 1 else "",
                 ),
             ),

@@ -9,7 +9,7 @@ from django.contrib.sessions.models import Session
 from django.core.management import call_command
 from django.utils import timezone
 
-from courses.models import Course, RoleTemplate
+from courses.models import Course, EntitlementRule, RoleTemplate
 from courses.reconcile import reconcile_people
 from courses.services.pools import create_pool
 from courses.services.rules import create_rule
@@ -134,6 +134,32 @@ def test_the_dashboards_charts_each_have_data_points(console):
 
     assert len(points) == 6
     assert all(count > 0 for count in points.values()), points
+
+
+def test_build_a_rule_from_conditions_preview_it_live_and_save_it(console):
+    connection = ConnectionFactory(slug="okta", name="Okta")
+    for name, department in (("Rita Research", "Research"), ("Sam Sales", "Sales")):
+        UserFactory(connection=connection, display_name=name, department=department)
+    course = Course.objects.create(slug="research-methods", title="Research methods", published=True)
+
+    console.goto(f"{console.base}/admin/courses/entitlementrule/add/")
+    console.fill("#id_name", "Researchers: methods")
+    console.select_option("#id_target_type", "course")
+    assert console.is_visible("#id_course") and not console.is_visible("#id_pool")
+    console.select_option("#id_course", str(course.pk))
+    console.select_option("#id_condition_1_attribute", "department")
+    console.fill("#id_condition_1_values", "Research")
+    console.wait_for_selector("#rule-preview-result >> text=would gain it")
+    preview = console.inner_text("#rule-preview-result")
+    shoot(console, "rule-editor-preview")
+
+    assert "1 active people match" in preview and "Rita Research" in preview and "Sam Sales" not in preview
+    assert not EntitlementRule.objects.exists()
+    assert console.locator(".errornote").count() == 0
+
+    console.click("button[name=_save]")
+    console.wait_for_selector("text=1 people reconciled")
+    assert EntitlementRule.objects.get().conditions == [{"attribute": "department", "values": ["Research"]}]
 
 
 def test_watch_a_dry_run_to_its_end_and_read_its_report(console):
