@@ -56,21 +56,12 @@ STATE_FIELDS = (
     "deleted_at",
     "last_login",
 )
-BADGE_CLASSES = {
-    "idp": "bg-blue-100 text-blue-700",
-    "jit": "bg-green-100 text-green-700",
-    "manual": "bg-base-100 text-base-700",
-}
 
 
 def source_badge(user: User) -> str:
     origin = person_origin(user)
     return format_html(
-        '<span class="person-source inline-block font-semibold px-2 py-0.5 rounded-default text-xs {}" '
-        'data-source="{}">{}</span>',
-        BADGE_CLASSES[origin.kind],
-        origin.kind,
-        origin.label,
+        '<span class="console-badge {}" data-source="{}">{}</span>', origin.kind, origin.kind, origin.label
     )
 
 

@@ -13,11 +13,24 @@ from django.views.decorators.http import require_POST
 from unfold.admin import ModelAdmin
 
 from provisioning.job_reports import describe_run
-from provisioning.models import JobRun, SweepSettings
+from provisioning.models import JobKind, JobRun, SweepSettings
+from provisioning.sweeps.registry import SWEEPS, get_sweep
 
 from .jobs import queue_runs
 
 RECENT_RUNS = 200
+# Every sweep an admin may start by hand; recomputing one rule's people starts from the rule instead.
+SWEEP_KINDS = [kind for kind in SWEEPS if kind != JobKind.RECOMPUTE_RULE]
+
+
+def sweep_rows() -> list[SweepSettings]:
+    """The settings row of every sweep kind (a migration creates them); a missing one is shown with the
+    sweep's defaults, unsaved, and is created when the sweep first runs. One query."""
+    rows = {row.kind: row for row in SweepSettings.objects.filter(kind__in=SWEEP_KINDS)}
+    return sorted(
+        (rows.get(kind) or SweepSettings(kind=kind, **get_sweep(kind).defaults) for kind in SWEEP_KINDS),
+        key=lambda row: row.kind,
+    )
 
 
 def last_runs(kinds: list[str]) -> dict[str, JobRun]:
@@ -47,7 +60,7 @@ class SweepSettingsAdmin(ModelAdmin):
         """GET shows the Sweeps page; POST (list actions, list editing) stays Django's."""
         if request.method != "GET" or "classic" in request.GET:
             return super().changelist_view(request, extra_context)
-        rows = list(SweepSettings.objects.order_by("kind"))
+        rows = sweep_rows()
         newest = last_runs([row.kind for row in rows])
         sweeps = [
             {"settings": row, "run": newest.get(row.kind), "report": describe_run(newest[row.kind])}
@@ -78,7 +91,7 @@ class SweepSettingsAdmin(ModelAdmin):
     def run_view(self, request: HttpRequest, kind: str) -> HttpResponse:
         if not self.has_view_permission(request):
             raise PermissionDenied
-        if not SweepSettings.objects.filter(kind=kind).exists():
+        if kind not in SWEEP_KINDS:
             raise Http404("no such sweep")
         (run,) = queue_runs(self, request, [kind], dry_run=request.POST.get("dry_run") == "1")
         return HttpResponseRedirect(reverse("admin:provisioning_jobrun_change", args=[run.pk]))

@@ -105,3 +105,12 @@ def test_the_progress_endpoint_follows_a_running_run(admin_client):
         "finished": False,
         "headline": "Running: 50 of 200 people examined so far.",
     }
+
+
+def test_a_sweep_without_its_settings_row_is_still_listed_with_its_defaults(admin_client):
+    SweepSettings.objects.filter(kind="retention_purge").delete()
+
+    page = admin_client.get("/admin/provisioning/sweepsettings/").content.decode()
+
+    assert 'id="sweep-retention_purge"' in page and "N = 30 days" in page
+    assert not SweepSettings.objects.filter(kind="retention_purge").exists()
