@@ -16,8 +16,6 @@ VERBS = {
     JobKind.DISABLED_CONNECTION: "deactivate",
     JobKind.RETENTION_PURGE: "purge the personal data of",
     JobKind.UNUSED_SEATS: "examine the unused seats of",
-    JobKind.RECONCILE_EVERYONE: "recompute the grants of",
-    JobKind.RECOMPUTE_RULE: "recompute the grants of",
 }
 COUNT_WORDS = {
     "deactivated": "people deactivated",
@@ -31,6 +29,8 @@ COUNT_WORDS = {
     "more_remain": "run stopped at its per-run bound: the next run continues",
 }
 SAMPLE_SHOWN = 10
+# Walks whose dry run counts grant changes (a rolled-back reconcile), not people acted on.
+RECONCILES = (JobKind.RECONCILE_EVERYONE, JobKind.RECOMPUTE_RULE)
 
 
 @dataclass
@@ -90,6 +90,11 @@ def describe_run(run: JobRun) -> RunReport:
         acting = int(run.counts.get("would_act_on") or 0)
         if not acting:
             return RunReport("Dry run: nothing would change. Nobody matches this sweep now.", finished=True)
+        if run.kind in RECONCILES:
+            changes = _count_words(
+                {k[6:]: v for k, v in run.counts.items() if k.startswith("would_") and k != "would_act_on"}
+            )
+            return RunReport(f"Dry run: would change grants ({changes}). Nothing was changed.", finished=True)
         named = _named_people(run)
         verb = VERBS.get(JobKind(run.kind), "act on")
         brake = " The safety brake would stop the real run." if run.report.get("brake_would_stop") else ""

@@ -6,10 +6,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from courses.models import Course, Grant
+from courses.services.rules import create_rule
 from lms_identity.models import User
 from lms_identity.models.users import Source
 from provisioning.models import JobKind, JobRun, RunStatus, SweepSettings
-from tests.factories import UserFactory
+from tests.factories import GroupFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -114,3 +116,41 @@ def test_a_sweep_without_its_settings_row_is_still_listed_with_its_defaults(admi
 
     assert 'id="sweep-retention_purge"' in page and "N = 30 days" in page
     assert not SweepSettings.objects.filter(kind="retention_purge").exists()
+
+
+def test_a_full_reconcile_dry_run_says_nothing_would_change_when_grants_are_up_to_date(
+    admin_client, eager, django_capture_on_commit_callbacks, connection
+):
+    UserFactory.create_batch(3, connection=connection)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(run_url("reconcile_everyone"), {"dry_run": "1"})
+
+    assert "Dry run: nothing would change." in admin_client.get(response["Location"]).content.decode()
+
+
+def test_a_full_reconcile_dry_run_counts_the_grants_it_would_create_and_creates_none(
+    admin_client, eager, django_capture_on_commit_callbacks, connection, system_actor
+):
+    group = GroupFactory(connection=connection, display_name="Engineering")
+    course = Course.objects.create(slug="python", title="Python", published=True)
+    create_rule(
+        {
+            "name": "Engineers: python",
+            "target_type": "course",
+            "target": course,
+            "groups": [group.pk],
+            "conditions": [],
+            "removal_policy": "suspend",
+        },
+        actor=system_actor,
+    )
+    for person in UserFactory.create_batch(2, connection=connection):
+        MembershipFactory(group=group, user=person)  # joined behind the outbox's back: grants are stale
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(run_url("reconcile_everyone"), {"dry_run": "1"})
+
+    page = admin_client.get(response["Location"]).content.decode()
+    assert "Dry run: would change grants (2 created). Nothing was changed." in page
+    assert not Grant.objects.exists()
