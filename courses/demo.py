@@ -1,13 +1,15 @@
 """The demo catalog `make run` seeds: a few courses, a path, rules on the demo teams, a license pool."""
 
+from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from lms_identity.models import Group, IdpConnection
 from lms_identity.services.audit import Actor
 
-from .models import Course, EntitlementRule, LearningPath, LicensePool, PathCourse, RoleTemplate
+from .models import Course, EntitlementRule, Grant, LearningPath, LicensePool, PathCourse, RoleTemplate
 from .services.pools import create_pool
 from .services.rules import create_rule
 
@@ -84,3 +86,13 @@ def seed_catalog(connection: IdpConnection) -> None:
             },
             actor=actor,
         )
+
+
+def backdate_seats(days_ago: tuple[int, ...] = (21, 9)) -> int:
+    """Date the demo pool's seat grants back, one per entry of `days_ago`, so the seat-utilization chart
+    shows the pool filling up. Idempotent (sets the same dates). Returns the grants dated."""
+    seats = list(Grant.objects.filter(target_type="seat").order_by("created_at", "pk")[: len(days_ago)])
+    now = timezone.now()
+    for grant, days in zip(seats, days_ago, strict=False):
+        Grant.objects.filter(pk=grant.pk).update(created_at=now - timedelta(days=days))
+    return len(seats)

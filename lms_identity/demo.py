@@ -1,10 +1,13 @@
 """The demo identities `make run` seeds: one demo connection, a few people and teams, an admin."""
 
-from django.db import transaction
+from datetime import timedelta
 
-from lms_identity.models import Group, IdpConnection, User
+from django.db import transaction
+from django.utils import timezone
+
+from lms_identity.models import AuditEvent, Group, IdpConnection, LoginRecord, User
 from lms_identity.models.users import user_name_is
-from lms_identity.services.audit import Actor
+from lms_identity.services.audit import Actor, record_event
 from lms_identity.services.groups import add_group_members, create_group
 from lms_identity.services.users import create_user
 
@@ -65,3 +68,36 @@ def seed_identities() -> IdpConnection:
         if not User.objects.filter(user_name=DEMO_ADMIN[0]).exists():
             User.objects.create_superuser(DEMO_ADMIN[0], "", DEMO_ADMIN[1])
     return connection
+
+
+HISTORY_DAYS = 28
+MFA_PEOPLE = {"ada@demo.example", "grace@demo.example"}
+
+
+def seed_history(connection: IdpConnection, *, days: int = HISTORY_DAYS) -> int:
+    """A few weeks of past activity so the dashboard's charts have points after `make run`: SSO sign-ins
+    (Ada and Grace with MFA) and the changes the demo IdP made over SCIM. Rows are written as they
+    happen, then dated back. Idempotent: does nothing once the connection has sign-ins. Returns the
+    number of sign-ins written."""
+    if LoginRecord.objects.filter(connection=connection).exists():
+        return 0
+    people = list(User.objects.filter(connection=connection).order_by("user_name"))
+    now = timezone.now()
+    actor = Actor.of_connection(connection)
+    written = 0
+    with transaction.atomic():
+        for offset in range(days, 0, -1):
+            day = now - timedelta(days=offset)
+            for n, person in enumerate(people):
+                if (offset + n) % 3 == 0:
+                    continue  # not everyone signs in every day
+                record = LoginRecord.objects.create(
+                    connection=connection, user=person, mfa_evidenced=person.user_name in MFA_PEOPLE
+                )
+                LoginRecord.objects.filter(pk=record.pk).update(at=day + timedelta(hours=8 + n))
+                written += 1
+            for n in range(1 + (offset * 7) % 5):  # the IdP's daily attribute syncs
+                person = people[(offset + n) % len(people)]
+                event = record_event(actor, "user.synced", person, context={"demo_history": True})
+                AuditEvent.objects.filter(pk=event.pk).update(at=day + timedelta(hours=2, minutes=n))
+    return written

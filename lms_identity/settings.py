@@ -96,6 +96,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Admin pages only: 'unsafe-eval' for django-unfold's Alpine.js (see the module).
+    "lms_identity.admin_csp.AdminScriptPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -338,3 +340,30 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
     "lms_identity.sso.session_policy.SessionPolicyMiddleware",
 )
+
+
+# --- Admin console (issue 11) -----------------------------------------------------------------------------
+# django-unfold restyles the Django admin; every asset it uses (Inter, Material Symbols, Alpine.js, htmx,
+# Chart.js) ships inside the package and is served by WhiteNoise, so the console works on a closed network.
+# Its pages need a CSP allowing 'unsafe-eval' (Alpine.js) and inline styles (theme colours).
+INSTALLED_APPS = ["unfold", *INSTALLED_APPS]
+# unfold's login form does not carry `next`, so a password sign-in at /admin/login/ lands here: `/` sends
+# staff to the admin and learners to /learn/.
+LOGIN_REDIRECT_URL = "/"
+UNFOLD = {
+    "SITE_TITLE": "Learning identity admin",
+    "SITE_HEADER": "Learning identity",
+    "SITE_SUBHEADER": "L&D admin console",
+    "SITE_URL": "/",
+    "SITE_SYMBOL": "school",
+    "SITE_FAVICONS": [{"rel": "icon", "type": "image/svg+xml", "href": "/static/lms_identity/favicon.svg"}],
+    "STYLES": ["/static/lms_identity/console.css"],
+    "SCRIPTS": ["/static/lms_identity/console.js"],
+    "SHOW_HISTORY": True,
+    "SHOW_VIEW_ON_SITE": True,
+    "SIDEBAR": {
+        "show_search": True,
+        "show_all_applications": False,
+        "navigation": "lms_identity.admin.navigation.sidebar",
+    },
+}

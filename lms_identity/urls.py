@@ -1,7 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from . import landing
+
 urlpatterns = [
+    path("", landing.home, name="home"),
+    path("favicon.ico", landing.favicon, name="favicon"),
     path("", include("provisioning.urls")),  # the admin dashboard, before the admin's catch-all
     path("admin/", admin.site.urls),
     path("scim/v2/", include("provisioning.scim.urls")),

@@ -13,7 +13,7 @@ from celery import Task, shared_task
 from courses.reconcile import reconcile_people as reconcile
 from lms_identity.services.audit import Actor
 from provisioning.models import JobKind, Trigger
-from provisioning.services import alerts, job_runs, latency, outbox_dispatch
+from provisioning.services import alerts, job_runs, latency, outbox_dispatch, pool_alerts
 from provisioning.services.job_runs import transient_errors
 
 log = logging.getLogger("provisioning.tasks")
@@ -87,8 +87,9 @@ def run_job(
 
 @shared_task(name="provisioning.check_alerts", soft_time_limit=120, time_limit=150, **RETRY)
 def check_alerts() -> dict[str, int]:
-    """Raise alerts for outbox events and jobs failing for over an hour."""
-    return alerts.check_alerts()
+    """Raise alerts for outbox events and jobs failing for over an hour, and open or resolve the license
+    pools' 75 % and 100 % alerts."""
+    return {**alerts.check_alerts(), **pool_alerts.sync_pool_alerts()}
 
 
 @shared_task(name="provisioning.resume_job_runs", soft_time_limit=60, time_limit=90, **RETRY)

@@ -1,3 +1,5 @@
+import os
+
 import pytest
 from django.conf import settings
 
@@ -6,7 +8,7 @@ from lms_identity.services.audit import Actor
 from lms_identity.services.token_cache import tokens as token_cache
 from lms_identity.services.tokens import issue_scim_token
 from tests.factories import ConnectionFactory, GroupFactory, MembershipFactory, UserFactory
-from tests.parallel import use_private_redis, xdist_worker
+from tests.parallel import free_port, use_private_redis, xdist_worker
 
 _private_redis = []
 
@@ -85,3 +87,51 @@ def no_sso_rate_limit(settings):
     client is 127.0.0.1. Tests of the limit itself switch it back on."""
     settings.SSO_RATE_LIMIT = 0
     settings.SSO_SIGNAL_RATE_LIMIT = 0
+
+
+# --- browser tests: a live server and Debian's Chromium ---------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser_live_server(django_db_setup, django_db_blocker):
+    from pytest_django.live_server_helper import LiveServer
+
+    with django_db_blocker.unblock():
+        server = LiveServer(f"127.0.0.1:{free_port()}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian's chromium is not installed (make browser)")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop on this thread; the test's ORM calls are still sync.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium):
+    context = chromium.new_context()
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()

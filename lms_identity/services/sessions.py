@@ -113,6 +113,15 @@ def end_session(session_key: str | None, *, cause: str, actor: Actor) -> bool:
     return bool(_end(UserSession.objects.filter(session_key=session_key), cause=cause, actor=actor))
 
 
+def end_session_of(user: User, session_key: str, *, cause: str, actor: Actor) -> bool:
+    """End one session of this person (an admin's "end session" on the person page). A key that is not
+    theirs ends nothing. Returns whether it was live. Audited."""
+    if not session_key:
+        return False
+    rows = UserSession.objects.filter(user=user, session_key=session_key)
+    return bool(_end(rows, cause=cause, actor=actor))
+
+
 def end_sessions_of(
     user: User,
     *,

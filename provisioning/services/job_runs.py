@@ -173,8 +173,10 @@ def _walk(
         if not chunk:
             break
         if run.dry_run:
-            _report_chunk(sweep, run, chunk)
-            counts["would_act_on"] += len(chunk)
+            would = sweep.dry_run_counts(chunk, config=config)
+            if would["would_act_on"]:
+                _report_chunk(sweep, run, chunk)
+            counts.update(would)
             _save_progress(run, chunk, counts)
         else:
             with transaction.atomic():

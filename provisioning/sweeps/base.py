@@ -32,6 +32,11 @@ class Sweep:
     def act(self, people: list[User], *, actor: Actor, config: SweepSettings) -> Counter[str]:
         raise NotImplementedError
 
+    def dry_run_counts(self, people: list[User], *, config: SweepSettings) -> Counter[str]:
+        """What a dry run reports for a chunk, writing nothing: by default that the sweep would act on
+        every candidate (acting is what makes someone a candidate)."""
+        return Counter({"would_act_on": len(people)})
+
     def describe(self, user: User) -> dict[str, str]:
         """One line of a dry-run report."""
         return {

@@ -4,6 +4,7 @@ action is the courses reconciler (level-triggered, so a resumed walk repeating a
 from collections import Counter
 from typing import Any
 
+from django.db import transaction
 from django.db.models import QuerySet
 
 from courses.models import EntitlementRule
@@ -29,6 +30,18 @@ class ReconcileEveryoneJob(Sweep):
         counts: Counter[str] = Counter({k: v for k, v in summary.items() if v and k != "people"})
         counts["people"] += len(people)
         return counts
+
+    def dry_run_counts(self, people: list[User], *, config: SweepSettings) -> Counter[str]:
+        """Everyone is a candidate of a reconcile, so a dry run reconciles the chunk inside a transaction
+        it rolls back, and reports the changes it would have made (none when grants are up to date)."""
+        from courses.reconcile import reconcile_people
+
+        with transaction.atomic():
+            summary = reconcile_people([u.pk for u in people], actor=Actor.system(f"dry run of {self.kind}"))
+            transaction.set_rollback(True)
+        changes = Counter({f"would_{k}": v for k, v in summary.items() if v and k != "people"})
+        changes["would_act_on"] += sum(changes.values())
+        return changes
 
 
 class RecomputeRuleJob(ReconcileEveryoneJob):

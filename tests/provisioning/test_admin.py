@@ -36,7 +36,7 @@ def test_a_resolved_alert_is_no_longer_shown(admin_client):
 def test_dry_run_from_the_admin_runs_the_sweep_and_changes_nothing(
     admin_client, eager, django_capture_on_commit_callbacks
 ):
-    settings_row = SweepSettings.objects.create(kind=JobKind.ORPHANED_ACCOUNTS)
+    settings_row = SweepSettings.objects.get(kind=JobKind.ORPHANED_ACCOUNTS)
 
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(

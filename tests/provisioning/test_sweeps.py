@@ -167,7 +167,7 @@ def test_a_dry_run_says_the_brake_would_stop_the_real_run(eager, seated_team, co
 
 @pytest.mark.django_db
 def test_a_run_left_by_a_crashed_worker_resumes_after_its_cursor(eager):
-    SweepSettings.objects.create(kind=JobKind.ORPHANED_ACCOUNTS, chunk_size=2)
+    SweepSettings.objects.update_or_create(kind=JobKind.ORPHANED_ACCOUNTS, defaults={"chunk_size": 2})
     people = sorted((orphan() for _ in range(6)), key=lambda u: u.pk)
     # A worker died after committing the first chunk: those two are done, the cursor points at them.
     for person in people[:2]:
@@ -185,7 +185,9 @@ def test_a_run_left_by_a_crashed_worker_resumes_after_its_cursor(eager):
 
 @pytest.mark.django_db
 def test_a_run_is_bounded_and_the_next_one_continues(eager):
-    SweepSettings.objects.create(kind=JobKind.ORPHANED_ACCOUNTS, chunk_size=2, max_actions_per_run=4)
+    SweepSettings.objects.update_or_create(
+        kind=JobKind.ORPHANED_ACCOUNTS, defaults={"chunk_size": 2, "max_actions_per_run": 4}
+    )
     people = [orphan() for _ in range(6)]
 
     first = run_job(JobKind.ORPHANED_ACCOUNTS)
@@ -279,7 +281,9 @@ def test_unused_seats_are_reclaimed_once_enabled_and_used_ones_kept(eager, seate
 def test_a_sweep_chunk_takes_a_fixed_number_of_queries_and_emits_one_event(
     eager, django_assert_max_num_queries
 ):
-    SweepSettings.objects.create(kind=JobKind.ORPHANED_ACCOUNTS, chunk_size=100, brake_share=1.0)
+    SweepSettings.objects.update_or_create(
+        kind=JobKind.ORPHANED_ACCOUNTS, defaults={"chunk_size": 100, "brake_share": 1.0}
+    )
     people = [orphan() for _ in range(60)]
     for person in people[:10]:
         session_for(person)
@@ -297,7 +301,9 @@ def test_a_sweep_chunk_takes_a_fixed_number_of_queries_and_emits_one_event(
 
 @pytest.mark.django_db
 def test_a_run_that_ends_at_its_bound_with_nobody_left_does_not_say_more_remain(eager):
-    SweepSettings.objects.create(kind=JobKind.ORPHANED_ACCOUNTS, chunk_size=2, max_actions_per_run=4)
+    SweepSettings.objects.update_or_create(
+        kind=JobKind.ORPHANED_ACCOUNTS, defaults={"chunk_size": 2, "max_actions_per_run": 4}
+    )
     for _ in range(4):
         orphan()
 

@@ -152,7 +152,9 @@ def test_redis_down_during_a_scim_deactivation_then_seats_come_back(
 def test_a_worker_killed_mid_sweep_and_the_next_run_finishes_without_doing_anything_twice(
     clean_queue, processes
 ):
-    SweepSettings.objects.create(kind=JobKind.ORPHANED_ACCOUNTS, chunk_size=5, brake_share=1.0)
+    SweepSettings.objects.update_or_create(
+        kind=JobKind.ORPHANED_ACCOUNTS, defaults={"chunk_size": 5, "brake_share": 1.0}
+    )
     people = orphans(500)
     first = start_worker("w1", settings.REDIS_URL, JOB_LOCK_TTL="3")
     processes.append(first)
@@ -181,7 +183,9 @@ def test_a_worker_killed_mid_sweep_and_the_next_run_finishes_without_doing_anyth
 
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_starting_the_same_sweep_run_it_once(clean_queue, processes):
-    SweepSettings.objects.create(kind=JobKind.ORPHANED_ACCOUNTS, chunk_size=20, brake_share=1.0)
+    SweepSettings.objects.update_or_create(
+        kind=JobKind.ORPHANED_ACCOUNTS, defaults={"chunk_size": 20, "brake_share": 1.0}
+    )
     people = orphans(150)
     processes.append(start_worker("w1", settings.REDIS_URL))
     processes.append(start_worker("w2", settings.REDIS_URL))

@@ -2,11 +2,13 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from courses.demo import seed_catalog
+from courses.demo import backdate_seats, seed_catalog
 from courses.reconcile import reconcile_everyone
-from lms_identity.demo import seed_identities
+from lms_identity.demo import seed_history, seed_identities
 from lms_identity.services.audit import Actor
 from lms_identity.sso.demo import configure_demo_sso
+from provisioning.demo import seed_leaver_history
+from provisioning.services.pool_alerts import sync_pool_alerts
 
 
 class Command(BaseCommand):
@@ -20,3 +22,10 @@ class Command(BaseCommand):
         seed_catalog(connection)
         summary = reconcile_everyone(actor=Actor.system("seed_demo"))
         self.stdout.write(f"Demo catalog seeded; grants reconciled: {summary}")
+        # A few weeks of history, so every dashboard chart has points; then the pools' alerts.
+        signins = seed_history(connection)
+        backdate_seats()
+        leavers = seed_leaver_history()
+        self.stdout.write(
+            f"Demo history: {signins} sign-ins, {leavers} leavers; alerts: {sync_pool_alerts()}"
+        )

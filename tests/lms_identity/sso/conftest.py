@@ -1,8 +1,7 @@
 """Fixtures for the SSO tests: a fake IdP in a thread (token-level tests), real oidc-provider node
-processes on two loopback addresses, a Django live server and a headless Chromium (browser tests)."""
+processes on two loopback addresses (browser tests; the live server and Chromium are in tests/conftest.py)."""
 
 import json
-import os
 import shutil
 import socket
 import subprocess
@@ -21,7 +20,6 @@ from .fake_idp import FakeIdp
 
 ROOT = Path(__file__).resolve().parents[3]
 PROVIDER_DIR = ROOT / "tests" / "oidc_provider"
-CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture(scope="session")
@@ -79,13 +77,8 @@ def _loopback_2_works():
 
 
 @pytest.fixture(scope="session")
-def sso_live_server(django_db_setup, django_db_blocker):
-    from pytest_django.live_server_helper import LiveServer
-
-    with django_db_blocker.unblock():
-        server = LiveServer(f"127.0.0.1:{free_port()}")
-    yield server
-    server.stop()
+def sso_live_server(browser_live_server):
+    return browser_live_server
 
 
 class NodeProvider:
@@ -234,30 +227,6 @@ def node_providers(sso_live_server, tmp_path_factory):
             provider.stop()
 
 
-@pytest.fixture(scope="session")
-def chromium():
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Debian's chromium is not installed (make browser)")
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API keeps an event loop on this thread; the test's ORM calls are still sync.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
 def site(sso_live_server, node_providers, transactional_db, settings):
     """The live site with both connections wired to their providers (JIT create, trust the IdP)."""
@@ -287,15 +256,6 @@ def site(sso_live_server, node_providers, transactional_db, settings):
             return connection
 
     return Site()
-
-
-@pytest.fixture
-def page(chromium):
-    context = chromium.new_context()
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    yield page
-    context.close()
 
 
 def sign_in_at_idp(page, username, password):

@@ -8,11 +8,12 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
+from unfold.admin import ModelAdmin
 
-from .errors import InvalidValue
-from .models import GroupClaimMapping, LoginRecord, OidcConfig, SubjectLink
-from .services.audit import Actor
-from .services.oidc_config import (
+from lms_identity.errors import InvalidValue
+from lms_identity.models import GroupClaimMapping, LoginRecord, OidcConfig, SubjectLink
+from lms_identity.services.audit import Actor
+from lms_identity.services.oidc_config import (
     SETTABLE,
     IdpUnavailable,
     configure_oidc,
@@ -57,7 +58,7 @@ class OidcConfigForm(forms.ModelForm):
 
 
 @admin.register(OidcConfig)
-class OidcConfigAdmin(admin.ModelAdmin):
+class OidcConfigAdmin(ModelAdmin):
     form = OidcConfigForm
     list_display = (
         "connection",
@@ -115,7 +116,7 @@ class OidcConfigAdmin(admin.ModelAdmin):
 
 
 @admin.register(GroupClaimMapping)
-class GroupClaimMappingAdmin(admin.ModelAdmin):
+class GroupClaimMappingAdmin(ModelAdmin):
     list_display = ("connection", "claim_value", "group")
     list_select_related = ("connection", "group")
     list_filter = ("connection",)
@@ -140,7 +141,7 @@ class GroupClaimMappingAdmin(admin.ModelAdmin):
             unmap_group_claim(mapping, actor=Actor.of_admin(request.user))
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
@@ -164,4 +165,5 @@ class LoginRecordAdmin(ReadOnlyAdmin):
     list_display = ("at", "user", "connection", "mfa_evidenced", "acr")
     list_select_related = ("connection", "user")
     list_filter = ("mfa_evidenced", "connection")
+    search_fields = ("user__user_name", "user__display_name")
     date_hierarchy = "at"

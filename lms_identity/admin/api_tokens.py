@@ -10,11 +10,12 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
+from unfold.admin import ModelAdmin
 
-from .errors import InvalidValue
-from .models import ApiToken
-from .services.api_tokens import can_hold_api_token, issue_api_token, revoke_api_token
-from .services.audit import Actor
+from lms_identity.errors import InvalidValue
+from lms_identity.models import ApiToken
+from lms_identity.services.api_tokens import can_hold_api_token, issue_api_token, revoke_api_token
+from lms_identity.services.audit import Actor
 
 ISSUE_FIELDS = ("user", "label")
 SHOWN_FIELDS = ("user", "hint", "label", "created_at", "last_used_at", "revoked_at")
@@ -33,7 +34,7 @@ class ApiTokenForm(forms.ModelForm):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(ModelAdmin):
     form = ApiTokenForm
     list_display = ("hint", "user", "label", "created_at", "last_used_at", "revoked_at")
     list_select_related = ("user",)

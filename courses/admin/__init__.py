@@ -1,0 +1,6 @@
+"""The catalog side of the L&D admin console: catalog, rules, license pools, grants and overrides, and the
+grants and seats sections of the person page."""
+
+from . import catalog, grants, person_sections, pools, rules
+
+__all__ = ["catalog", "grants", "person_sections", "pools", "rules"]
