@@ -5,18 +5,9 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from courses.models import EntitlementRule, Grant, LicensePool, RoleTemplate
-from lms_identity.models import User
 from tests.factories import CourseFactory, EntitlementRuleFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def api():
-    admin = User.objects.create_superuser("lnd-admin", "lnd@example.com", "x")
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=admin).key}")
-    return client
 
 
 def test_a_learners_token_cannot_use_the_admin_api(connection):
