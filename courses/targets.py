@@ -78,6 +78,8 @@ ID_FIELDS = tuple(kind.id_field for kind in KINDS.values())
 _POSITION = {kind.target_type: i for i, kind in enumerate(KINDS.values())}
 _NONE_IDS = (None,) * len(KINDS)
 
+_SEAT_PREFIX = f"{TargetType.SEAT.value}:"
+
 MANUAL_ORIGIN_KEY = Origin.MANUAL.value
 POOL_ORIGIN_KEY = Origin.POOL.value
 
@@ -134,7 +136,7 @@ def target_id_of(key: str) -> int:
 
 
 def is_seat_key(key: str) -> bool:
-    return key.startswith("seat:")
+    return key.startswith(_SEAT_PREFIX)
 
 
 def target_ids(target_type: str, target_id: int | None) -> tuple[int | None, ...]:

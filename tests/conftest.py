@@ -9,6 +9,7 @@ from lms_identity.services.token_cache import tokens as token_cache
 from lms_identity.services.tokens import issue_scim_token
 from tests.factories import ConnectionFactory, GroupFactory, MembershipFactory, UserFactory
 from tests.parallel import free_port, use_private_redis, xdist_worker
+from tests.provisioning.scim.conftest import ScimClient
 
 _private_redis = []
 
@@ -59,6 +60,12 @@ def team(connection):
         return group, people
 
     return make
+
+
+@pytest.fixture
+def scim(scim_token):
+    """A SCIM client with the test connection's bearer token."""
+    return ScimClient(scim_token)
 
 
 @pytest.fixture

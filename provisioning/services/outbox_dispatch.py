@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from courses.services.rules import RULE_CHANGED
 from lms_identity.models import Membership, OutboxEvent
 from lms_identity.services import outbox
 from provisioning import queue
@@ -30,7 +31,6 @@ from .mass_deactivation import hold_mass_deactivations
 
 log = logging.getLogger("provisioning.outbox")
 
-RULE_CHANGED = "rule.changed"
 PEOPLE_KINDS = {
     outbox.USER_CHANGED,
     outbox.USER_DEACTIVATED,

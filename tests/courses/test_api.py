@@ -12,14 +12,6 @@ from tests.factories import CourseFactory, EntitlementRuleFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def api():
-    admin = User.objects.create_superuser("lnd-admin", "lnd@example.com", "x")
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {issue_api_token(admin, actor=Actor.system('tests'))[1]}")
-    return client
-
-
 def test_a_token_of_someone_who_lost_admin_access_cannot_use_the_admin_api(connection):
     learner = UserFactory(connection=connection, is_staff=True)
     client = APIClient()

@@ -3,10 +3,8 @@
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from rest_framework.test import APIClient
 
 from courses.models import Course, EntitlementRule, Override
-from lms_identity.models import User
 
 pytestmark = pytest.mark.django_db
 
@@ -38,14 +36,6 @@ rule_bodies = st.fixed_dictionaries(
         "target_id": st.integers(min_value=-5, max_value=2**40) | json_values,
     },
 )
-
-
-@pytest.fixture
-def api():
-    admin = User.objects.create_superuser("lnd-admin", "lnd@example.com", "x")
-    client = APIClient()
-    client.force_authenticate(admin)
-    return client
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

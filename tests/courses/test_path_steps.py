@@ -2,13 +2,11 @@
 asks."""
 
 import pytest
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from courses.errors import InvalidInput
 from courses.models import PathCourse
 from courses.services.catalog import set_path_steps
-from lms_identity.models import AuditEvent, User
+from lms_identity.models import AuditEvent
 from tests.factories import CourseFactory, LearningPathFactory
 
 pytestmark = pytest.mark.django_db
@@ -66,10 +64,7 @@ def test_a_course_given_twice_is_refused_and_nothing_changes(system_actor):
     assert step_events(path) == []
 
 
-def test_steps_set_by_the_api_are_audited_as_the_admin_who_sent_them():
-    admin = User.objects.create_superuser("lnd-admin", "lnd@example.com", "x")
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=admin).key}")
+def test_steps_set_by_the_api_are_audited_as_the_admin_who_sent_them(api):
     CourseFactory(slug="basics"), CourseFactory(slug="advanced")
     api.post("/api/v1/paths/", {"slug": "backend", "title": "Backend", "courses": ["basics"]}, format="json")
 

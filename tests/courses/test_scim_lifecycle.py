@@ -10,16 +10,11 @@ from courses.services.pools import create_pool
 from courses.services.progress import record_progress
 from lms_identity.models import User
 from tests.factories import CourseFactory, EntitlementRuleFactory
-from tests.provisioning.scim.conftest import ScimClient, patch_op
+from tests.provisioning.scim.conftest import patch_op
 
 pytestmark = pytest.mark.django_db
 
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
-
-
-@pytest.fixture
-def scim(scim_token):
-    return ScimClient(scim_token)
 
 
 def join(scim, user_name, department):

@@ -37,11 +37,6 @@ class ScimClient:
 
 
 @pytest.fixture
-def scim(scim_token):
-    return ScimClient(scim_token)
-
-
-@pytest.fixture
 def other_scim(other_connection):
     _, raw = issue_scim_token(other_connection, actor=Actor.system("tests"))
     return ScimClient(raw)
