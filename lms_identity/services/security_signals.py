@@ -17,7 +17,7 @@ from lms_identity.models.users import email_is
 
 from .audit import Actor
 from .sessions import end_sessions_by_sid, end_sessions_of
-from .users import deactivate_user
+from .lockout import deactivate_user
 
 LOGGER = logging.getLogger(__name__)
 CAEP = "https://schemas.openid.net/secevent/caep/event-type/"

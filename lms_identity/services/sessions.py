@@ -194,7 +194,8 @@ def end_sessions_of_people(people: Sequence[User], *, cause: str, actor: Actor) 
 
 def _end(rows: QuerySet[UserSession], *, cause: str, actor: Actor) -> int:
     assert cause in EndCause.values, cause
-    with transaction.atomic():
+    # No savepoint when a caller's transaction is open (a lock-out): an error undoes the whole change.
+    with transaction.atomic(savepoint=False):
         found = list(
             rows.select_for_update()
             .order_by("pk")

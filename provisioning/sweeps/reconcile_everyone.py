@@ -34,8 +34,6 @@ class ReconcileEveryoneJob(Sweep):
     def dry_run_counts(self, people: list[User], *, config: SweepSettings) -> Counter[str]:
         """Everyone is a candidate of a reconcile, so a dry run reconciles the chunk inside a transaction
         it rolls back, and reports the changes it would have made (none when grants are up to date)."""
-        from courses.reconcile import reconcile_people
-
         with transaction.atomic():
             summary = reconcile_people([u.pk for u in people], actor=Actor.system(f"dry run of {self.kind}"))
             transaction.set_rollback(True)

@@ -87,8 +87,8 @@ def test_a_signed_risc_account_disabled_locks_the_person_out(fake_idp, fake_conn
     ada = User.objects.get(email="ada@acme.test")
     assert ada.is_active is False
     assert browser.get("/learn/").status_code == 302
-    reason = AuditEvent.objects.get(action="user.deactivation_reason")
-    assert reason.context["reason"] == "risc:account-disabled"
+    lockout = AuditEvent.objects.get(action="user.deactivated")
+    assert lockout.context["reason"] == "risc:account-disabled"
 
 
 def test_an_unknown_event_is_accepted_and_changes_nothing(fake_idp, fake_connection):

@@ -47,7 +47,7 @@ def test_a_create_asking_for_the_managers_name_gets_it(scim, connection):
     assert read.json()[ENTERPRISE]["manager"] == {"displayName": "The Boss"}
 
 
-def test_an_adopted_person_is_answered_as_a_get_shows_them(scim):
+def test_an_adopted_person_is_answered_as_a_get_shows_them(scim, adopting_connection):
     UserFactory(connection=None, user_name="ann@example.com", title="Old title", source="manual")
 
     adopted = scim.post("Users", EVERYTHING)
