@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from lms_identity.models import AuditEvent, Membership, User
 from lms_identity.services.audit import Actor
+from lms_identity.services.audit_chain import seal_after_commit
 
 from .bulk_insert import insert_rows
 from .models import (
@@ -431,6 +432,8 @@ def _apply(plan: Plan, context: Context, actor: Actor, names: dict[uuid.UUID, st
             for user_id, action, key, origin_key, changes in plan.events
         ],
     )
+    if plan.events:
+        seal_after_commit()
 
 
 def _assign_seats(plan: Plan, context: Context) -> None:

@@ -9,6 +9,7 @@ class LmsIdentityConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
 
+        from . import checks  # noqa: F401 - registers the system checks
         from .services.sessions import index_session
 
         def _index(sender: object, request: object, user: object, **kwargs: object) -> None:

@@ -229,3 +229,11 @@ if not DEBUG:
 # userName is unique case-insensitively (a functional unique constraint on Lower(user_name)), which
 # Django's check for a plain unique=True on USERNAME_FIELD does not see.
 SILENCED_SYSTEM_CHECKS = ["auth.E003", "auth.W004"]
+
+# --- Evidence and operations (issue 14): the audit chain key. ---------------------------------------------
+# The key of the audit trail's hash chain (HMAC-SHA256). Set it in production and keep it as long as the
+# trail: `manage.py check --deploy` reports it missing. Unset (a laptop, the tests, lint), the chain is
+# keyed by a key derived from SECRET_KEY, which is secret too but is rotated for other reasons: rotating it
+# would make the existing chain unverifiable.
+AUDIT_HMAC_KEY = _env.str("AUDIT_HMAC_KEY", default="") or "derived-from-secret-key:" + SECRET_KEY
+AUDIT_HMAC_KEY_IS_SET = bool(_env.str("AUDIT_HMAC_KEY", default=""))

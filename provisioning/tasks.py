@@ -10,6 +10,7 @@ from typing import Any
 
 from celery import Task, shared_task
 
+from lms_identity.services import audit_chain
 from lms_identity.services.audit import Actor
 from provisioning.models import JobKind, Trigger
 from provisioning.services import alerts, job_runs, latency, outbox_dispatch
@@ -96,6 +97,13 @@ def check_alerts() -> dict[str, int]:
 def resume_job_runs() -> dict[str, int]:
     """Start queued runs the broker lost and resume runs a dead worker left behind."""
     return job_runs.resume_job_runs()
+
+
+@shared_task(name="provisioning.checkpoint_audit", soft_time_limit=300, time_limit=330, **RETRY)
+def checkpoint_audit() -> dict[str, int]:
+    """Seal pending audit events, then log a signed checkpoint of the chain head (one per run)."""
+    checkpoint = audit_chain.write_checkpoint()
+    return {"seq": checkpoint.seq}
 
 
 def _summary(run: Any) -> dict[str, Any]:

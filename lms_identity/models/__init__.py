@@ -1,4 +1,4 @@
-from .audit import AuditEvent
+from .audit import AuditChainHead, AuditCheckpoint, AuditEvent
 from .connections import IdpConnection, ScimToken
 from .groups import Group, Membership
 from .oidc import GroupClaimMapping, LoginRecord, OidcConfig, SubjectLink
@@ -8,6 +8,8 @@ from .sessions import UserSession
 from .users import User
 
 __all__ = [
+    "AuditChainHead",
+    "AuditCheckpoint",
     "AuditEvent",
     "Group",
     "GroupClaimMapping",
