@@ -168,7 +168,7 @@ def verify_chain() -> Verification:
     not reach. Reads only; holds no lock."""
     head = AuditChainHead.objects.filter(pk=HEAD_ID).first()
     head_seq, head_hash = (head.seq, head.chain_hash) if head else (0, "")
-    checkpoints = {c.seq: c for c in AuditCheckpoint.objects.filter(seq__lte=head_seq)}
+    checkpoints = {c.seq: c for c in AuditCheckpoint.objects.all()}
     pending = AuditEvent.objects.pending().count()
     expected, previous = 1, ""
     redactions: list[tuple[int, int, str, str]] = []
@@ -190,8 +190,10 @@ def verify_chain() -> Verification:
         expected += 1
     checked = expected - 1
     if problem is None:
-        problem = _unexplained_redaction(redactions, purged) or _head_problem(
-            checked, previous, head_seq, head_hash
+        problem = (
+            _unexplained_redaction(redactions, purged)
+            or _head_problem(checked, previous, head_seq, head_hash)
+            or _checkpoint_beyond(checked, max(checkpoints, default=0))
         )
     return Verification(checked=checked, head_seq=head_seq, pending=pending, problem=problem)
 
@@ -240,6 +242,13 @@ def _unexplained_redaction(
 def _head_problem(checked: int, last_hash: str, head_seq: int, head_hash: str) -> Problem | None:
     if checked != head_seq or not hmac.compare_digest(last_hash, head_hash):
         return Problem(checked + 1, None, "head", f"the chain ends at #{checked}, its head says #{head_seq}")
+    return None
+
+
+def _checkpoint_beyond(checked: int, last_checkpoint: int) -> Problem | None:
+    if last_checkpoint > checked:
+        detail = f"a signed checkpoint vouches for #{last_checkpoint}, the chain ends at #{checked}"
+        return Problem(checked + 1, None, "checkpoint", detail)
     return None
 
 

@@ -1,12 +1,14 @@
 """The audit trail is append-only and hash-chained; verify_audit finds the first broken or missing link."""
 
+import logging
+
 import pytest
 from django.core.management import CommandError, call_command
 
 from lms_identity.models import AuditChainHead, AuditEvent
 from lms_identity.models.audit import AuditAppendOnly
 from lms_identity.services.audit import Actor, record_event
-from lms_identity.services.audit_chain import seal_pending, verify_chain
+from lms_identity.services.audit_chain import seal_pending, verify_chain, write_checkpoint
 from tests.lms_identity.audit.conftest import tamper
 
 pytestmark = pytest.mark.django_db
@@ -125,3 +127,23 @@ def test_a_chain_signed_with_another_key_does_not_verify(sealed_trail, settings)
     result = verify_chain()
 
     assert (result.problem.kind, result.problem.position) == ("altered", 1)
+
+
+def test_a_checkpoint_is_signed_and_written_to_the_log(sealed_trail, caplog):
+    caplog.set_level(logging.INFO, logger="lms_identity.audit")
+
+    checkpoint = write_checkpoint()
+
+    assert checkpoint.seq == 10 and checkpoint.chain_hash == sealed_trail[-1].chain_hash
+    assert f"seq=10 hash={checkpoint.chain_hash} signature={checkpoint.signature}" in caplog.text
+    assert verify_chain().ok
+
+
+def test_cutting_the_chain_back_behind_a_checkpoint_is_found(sealed_trail):
+    write_checkpoint()
+    tamper("DELETE FROM {table} WHERE id IN (%s, %s)", [sealed_trail[8].pk, sealed_trail[9].pk])
+    tamper("UPDATE lms_identity_auditchainhead SET seq = 8, chain_hash = %s", [sealed_trail[7].chain_hash])
+
+    result = verify_chain()
+
+    assert (result.problem.kind, result.problem.position) == ("checkpoint", 9)
