@@ -237,3 +237,14 @@ SILENCED_SYSTEM_CHECKS = ["auth.E003", "auth.W004"]
 # would make the existing chain unverifiable.
 AUDIT_HMAC_KEY = _env.str("AUDIT_HMAC_KEY", default="") or "derived-from-secret-key:" + SECRET_KEY
 AUDIT_HMAC_KEY_IS_SET = bool(_env.str("AUDIT_HMAC_KEY", default=""))
+
+# --- Evidence and operations (issue 14): health and metrics. -------------------------------------------
+INSTALLED_APPS += ["health_check"]  # its templates, for /readyz in a browser
+MIDDLEWARE.insert(0, "provisioning.operations.scim_metrics.ScimMetricsMiddleware")
+# /readyz: the oldest acceptable worker heartbeat, beat run and undispatched outbox event, in seconds.
+READYZ_WORKER_MAX_AGE = env_int("READYZ_WORKER_MAX_AGE", 180)
+READYZ_BEAT_MAX_AGE = env_int("READYZ_BEAT_MAX_AGE", 600)
+READYZ_OUTBOX_MAX_AGE = env_int("READYZ_OUTBOX_MAX_AGE", 300)
+# /metrics answers a `Authorization: Bearer <METRICS_TOKEN>` or an address in METRICS_ALLOWED_IPS (CIDR).
+METRICS_TOKEN = _env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", ["127.0.0.1/32", "::1/128"] if DEBUG else [])

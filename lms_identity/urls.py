@@ -4,6 +4,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("provisioning.urls")),  # the admin dashboard, before the admin's catch-all
     path("admin/", admin.site.urls),
+    path("", include("provisioning.operations.urls")),  # /healthz, /readyz, /metrics
     path("scim/v2/", include("provisioning.scim.urls")),
     path("", include("lms_identity.sso.urls")),
     path("", include("courses.urls")),
