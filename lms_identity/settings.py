@@ -248,3 +248,11 @@ READYZ_OUTBOX_MAX_AGE = env_int("READYZ_OUTBOX_MAX_AGE", 300)
 # /metrics answers a `Authorization: Bearer <METRICS_TOKEN>` or an address in METRICS_ALLOWED_IPS (CIDR).
 METRICS_TOKEN = _env.str("METRICS_TOKEN", default="")
 METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", ["127.0.0.1/32", "::1/128"] if DEBUG else [])
+
+# --- Evidence and operations (issue 14): the SCIM request log. ------------------------------------------
+# off: nothing; errors: every request's line and the redacted bodies of failures; all: redacted bodies always.
+SCIM_REQUEST_LOG = _env.str("SCIM_REQUEST_LOG", default="errors").strip().lower()
+if SCIM_REQUEST_LOG not in {"off", "errors", "all"}:
+    raise ImproperlyConfigured(f"SCIM_REQUEST_LOG must be off, errors or all, not {SCIM_REQUEST_LOG!r}")
+SCIM_REQUEST_LOG_DAYS = env_int("SCIM_REQUEST_LOG_DAYS", 14)
+MIDDLEWARE.insert(1, "provisioning.scim.request_log.ScimRequestLogMiddleware")

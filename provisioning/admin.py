@@ -136,3 +136,7 @@ class DeprovisioningLatencyAdmin(admin.ModelAdmin):
 
 def _seconds(value: float | int | None) -> str:
     return "—" if value is None else f"{value:.3f} s"
+
+
+# The SCIM request log: recent failures per connection (admin_request_log.py).
+from . import admin_request_log  # noqa: E402, F401

@@ -12,8 +12,8 @@ def create_schedules(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    """Adds the audit seal-and-checkpoint schedule (ensure_schedules creates only missing ones)."""
+    """Adds the audit seal-and-checkpoint and request-log purge schedules (ensure_schedules creates only missing ones)."""
 
-    dependencies = [("provisioning", "0003_job_kinds_for_task_failures")]
+    dependencies = [("provisioning", "0004_scim_request_log")]
 
     operations = [migrations.RunPython(create_schedules, migrations.RunPython.noop)]
