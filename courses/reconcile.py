@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from lms_identity.models import AuditEvent, Membership, User
 from lms_identity.services.audit import Actor
-from lms_identity.services.audit_chain import seal_after_commit
+from lms_identity.services.audit_sealer import seal_after_commit
 
 from .bulk_insert import insert_rows
 from .models import (

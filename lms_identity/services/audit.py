@@ -13,7 +13,7 @@ from django.db import models
 from lms_identity.models import AuditEvent, IdpConnection
 from lms_identity.models.audit import ActorType
 
-from .audit_chain import seal_after_commit
+from .audit_sealer import seal_after_commit
 
 
 @dataclass(frozen=True)

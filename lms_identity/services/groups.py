@@ -13,7 +13,7 @@ from lms_identity.models.groups import GroupSource
 
 from . import outbox
 from .audit import Actor, record_event
-from .audit_chain import seal_after_commit
+from .audit_sealer import seal_after_commit
 
 CHUNK = 2000
 

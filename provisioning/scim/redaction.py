@@ -22,7 +22,7 @@ MAX_TEXT = 500
 
 def redact_json(value: Any, key: str = "") -> Any:
     if isinstance(value, dict):
-        return {k: redact_json(v, k) for k, v in value.items()}
+        return {_key(k): redact_json(v, k) for k, v in value.items()}
     if isinstance(value, list):
         return [redact_json(item, key) for item in value]
     if key in KEPT_VALUES and (value is None or isinstance(value, bool | int | float | str)):
@@ -30,6 +30,12 @@ def redact_json(value: Any, key: str = "") -> Any:
     if value is None or isinstance(value, bool):
         return value
     return REDACTED
+
+
+def _key(key: str) -> str:
+    # Attribute names stay; a key no IdP would send (control characters, lone surrogates, NUL, which
+    # PostgreSQL's jsonb refuses) is replaced, and a long one cut.
+    return key[:100] if key.isprintable() else "[unprintable key]"
 
 
 def redact_body(raw: bytes) -> Any:
@@ -43,5 +49,6 @@ def redact_body(raw: bytes) -> Any:
 
 
 def redact_text(text: str) -> str:
-    """Free text with every quoted part replaced."""
-    return QUOTED.sub('"' + REDACTED + '"', text)[:MAX_TEXT]
+    """Free text with every quoted part replaced and unprintable characters (NUL, lone surrogates) as "?"."""
+    printable = "".join(ch if ch.isprintable() else "?" for ch in text[: 2 * MAX_TEXT])
+    return QUOTED.sub('"' + REDACTED + '"', printable)[:MAX_TEXT]

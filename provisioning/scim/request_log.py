@@ -16,7 +16,7 @@ from time import perf_counter
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 from django.http import HttpRequest, HttpResponse
 
 from provisioning.models import ScimRequest
@@ -79,18 +79,19 @@ def _write(
         return
     answer = _answer(response)
     try:
-        ScimRequest.objects.create(
-            connection_id=getattr(request, CONNECTION_ATTRIBUTE, None),
-            request_id=request_id,
-            method=(request.method or "")[:8],
-            path=_path(request),
-            status=response.status_code,
-            scim_type=str(answer.get("scimType", ""))[:32] if failed else "",
-            detail=redact_text(str(answer.get("detail", ""))) if failed else "",
-            duration_ms=duration_ms,
-            request_body=redact_body(body),
-            response_body=redact_json(answer) if answer else None,
-        )
+        with transaction.atomic():  # a savepoint, should a caller's transaction still be open
+            ScimRequest.objects.create(
+                connection_id=getattr(request, CONNECTION_ATTRIBUTE, None),
+                request_id=request_id,
+                method=(request.method or "")[:8],
+                path=_path(request),
+                status=response.status_code,
+                scim_type=str(answer.get("scimType", ""))[:32] if failed else "",
+                detail=redact_text(str(answer.get("detail", ""))) if failed else "",
+                duration_ms=duration_ms,
+                request_body=redact_body(body),
+                response_body=redact_json(answer) if answer else None,
+            )
     except DatabaseError:
         log.warning("SCIM request log: could not record request %s", request_id, exc_info=True)
 

@@ -1,6 +1,7 @@
 """On PostgreSQL the table itself refuses UPDATE and DELETE; concurrent writers still make one chain."""
 
 import threading
+import time
 from collections import Counter
 
 import pytest
@@ -70,3 +71,17 @@ def test_eight_concurrent_writers_make_one_valid_chain():
     assert result.ok and result.checked == 200 and result.pending == 0
     per_writer = Counter(AuditEvent.objects.values_list("actor_label", flat=True))
     assert set(per_writer.values()) == {25} and len(per_writer) == 8
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_committed_event_is_sealed_in_the_background_without_the_writer_waiting():
+    with transaction.atomic():
+        event = record_event(Actor.system("tests"), "test.background")
+
+    for _ in range(100):
+        if AuditEvent.objects.get(pk=event.pk).seq is not None:
+            break
+        time.sleep(0.05)
+
+    assert AuditEvent.objects.get(pk=event.pk).seq == 1
+    assert verify_chain().ok
