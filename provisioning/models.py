@@ -216,6 +216,7 @@ class ScimRequest(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
+        verbose_name = "SCIM request"
         indexes = [
             models.Index(fields=["connection", "at"], name="scimreq_connection_idx"),
             models.Index(

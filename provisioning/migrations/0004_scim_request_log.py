@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
                 ('connection', models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='lms_identity.idpconnection')),
             ],
             options={
-                'ordering': ['-at', '-id'],
+                'ordering': ['-at', '-id'], 'verbose_name': 'SCIM request',
                 'indexes': [models.Index(fields=['connection', 'at'], name='scimreq_connection_idx'), models.Index(condition=models.Q(('status__gte', 400)), fields=['connection', 'at'], name='scimreq_failures_idx'), models.Index(fields=['at'], name='scimreq_at_idx')],
             },
         ),
