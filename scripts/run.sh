@@ -52,6 +52,7 @@ cat <<INFO
   Health          $PUBLIC_URL/readyz   (liveness: $PUBLIC_URL/healthz)
   Metrics         curl $PUBLIC_URL/metrics   (from this machine; elsewhere METRICS_TOKEN)
   Audit chain     .venv/bin/python manage.py verify_audit   (or Admin -> Audit events -> Verify the chain)
+  SCIM failures   $PUBLIC_URL/admin/provisioning/scimrequest/?outcome=failed   (redacted request and our answer)
   Demo SSO        $DEMO_SIGN_IN
                   (or start from the demo IdP's app tile: http://127.0.0.1:8300/apps)
 
