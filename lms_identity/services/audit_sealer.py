@@ -12,7 +12,7 @@ while idle.
 import logging
 import threading
 
-from django.db import connections, transaction
+from django.db import connection, connections, transaction
 
 from .audit_chain import seal_pending
 
@@ -50,5 +50,10 @@ _SEALER = _Sealer()
 
 def seal_after_commit() -> None:
     """Have the events of the current transaction sealed once it commits (at once in autocommit), in the
-    background. Never fails and never delays the caller."""
-    transaction.on_commit(_SEALER.wake, robust=True)
+    background on PostgreSQL. Never fails the caller. On SQLite, which lets one writer in at a time (and
+    whose shared in-memory test databases refuse a second thread's writes outright), the committing
+    thread seals right after its commit instead."""
+    if connection.vendor == "sqlite":
+        transaction.on_commit(seal_pending, robust=True)
+    else:
+        transaction.on_commit(_SEALER.wake, robust=True)
