@@ -11,12 +11,14 @@ while idle.
 
 import logging
 import threading
+import time
 
 from django.db import connection, connections, transaction
 
 from .audit_chain import seal_pending
 
 log = logging.getLogger("lms_identity.audit")
+GATHER_SECONDS = 0.2
 
 
 class _Sealer:
@@ -36,6 +38,9 @@ class _Sealer:
     def _run(self) -> None:
         while True:
             self._wake.wait()
+            # Gather a burst of commits into one seal: at most a few seals a second per process, so the
+            # sealer never competes with the requests that woke it.
+            time.sleep(GATHER_SECONDS)
             self._wake.clear()
             try:
                 seal_pending()
