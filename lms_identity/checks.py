@@ -1,4 +1,4 @@
-"""System checks of our own settings, run by `manage.py check --deploy`."""
+"""System checks of our own production settings, run by `manage.py check --deploy`."""
 
 from typing import Any
 
@@ -19,4 +19,18 @@ def check_encryption_keys(app_configs: Any, **kwargs: Any) -> list[CheckMessage]
     ]
 
 
-DEPLOY_CHECKS = [(check_encryption_keys, Tags.security)]
+def check_audit_hmac_key(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
+    """Production needs its own AUDIT_HMAC_KEY: one derived from SECRET_KEY dies with its rotation."""
+    if settings.AUDIT_HMAC_KEY_IS_SET or settings.DEBUG:
+        return []
+    return [
+        Error(
+            "AUDIT_HMAC_KEY is not set: the audit chain is keyed by a key derived from SECRET_KEY, and "
+            "rotating SECRET_KEY would make the existing audit trail unverifiable.",
+            hint="Set AUDIT_HMAC_KEY to a long random value and keep it for as long as the audit trail.",
+            id="lms_identity.E101",
+        )
+    ]
+
+
+DEPLOY_CHECKS = [(check_encryption_keys, Tags.security), (check_audit_hmac_key, Tags.security)]

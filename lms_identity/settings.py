@@ -367,3 +367,31 @@ UNFOLD = {
         "navigation": "lms_identity.admin.navigation.sidebar",
     },
 }
+
+
+# --- Evidence and operations (issue 14): the audit chain key. ---------------------------------------------
+# The key of the audit trail's hash chain (HMAC-SHA256). Set it in production and keep it as long as the
+# trail: `manage.py check --deploy` reports it missing. Unset (a laptop, the tests, lint), the chain is
+# keyed by a key derived from SECRET_KEY, which is secret too but is rotated for other reasons: rotating it
+# would make the existing chain unverifiable.
+AUDIT_HMAC_KEY = _env.str("AUDIT_HMAC_KEY", default="") or "derived-from-secret-key:" + SECRET_KEY
+AUDIT_HMAC_KEY_IS_SET = bool(_env.str("AUDIT_HMAC_KEY", default=""))
+
+# --- Evidence and operations (issue 14): health and metrics. -------------------------------------------
+INSTALLED_APPS += ["health_check"]  # its templates, for /readyz in a browser
+MIDDLEWARE.insert(0, "provisioning.operations.scim_metrics.ScimMetricsMiddleware")
+# /readyz: the oldest acceptable worker heartbeat, beat run and undispatched outbox event, in seconds.
+READYZ_WORKER_MAX_AGE = env_int("READYZ_WORKER_MAX_AGE", 180)
+READYZ_BEAT_MAX_AGE = env_int("READYZ_BEAT_MAX_AGE", 600)
+READYZ_OUTBOX_MAX_AGE = env_int("READYZ_OUTBOX_MAX_AGE", 300)
+# /metrics answers a `Authorization: Bearer <METRICS_TOKEN>` or an address in METRICS_ALLOWED_IPS (CIDR).
+METRICS_TOKEN = _env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", ["127.0.0.1/32", "::1/128"] if DEBUG else [])
+
+# --- Evidence and operations (issue 14): the SCIM request log. ------------------------------------------
+# off: nothing; errors: every request's line and the redacted bodies of failures; all: redacted bodies always.
+SCIM_REQUEST_LOG = _env.str("SCIM_REQUEST_LOG", default="errors").strip().lower()
+if SCIM_REQUEST_LOG not in {"off", "errors", "all"}:
+    raise ImproperlyConfigured(f"SCIM_REQUEST_LOG must be off, errors or all, not {SCIM_REQUEST_LOG!r}")
+SCIM_REQUEST_LOG_DAYS = env_int("SCIM_REQUEST_LOG_DAYS", 14)
+MIDDLEWARE.insert(1, "provisioning.scim.request_log.ScimRequestLogMiddleware")

@@ -8,6 +8,7 @@ urlpatterns = [
     path("favicon.ico", landing.favicon, name="favicon"),
     path("", include("provisioning.urls")),  # the admin dashboard, before the admin's catch-all
     path("admin/", admin.site.urls),
+    path("", include("provisioning.operations.urls")),  # /healthz, /readyz, /metrics
     path("scim/v2/", include("provisioning.scim.urls")),
     path("", include("lms_identity.sso.urls")),
     path("", include("lms_identity.account.urls")),

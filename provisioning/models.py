@@ -193,3 +193,41 @@ class PurgedPerson(models.Model):
     def new_pseudonym() -> str:
         # Random, not derived from the id: nothing left in the database leads back to the person.
         return f"purged-{uuid.uuid4().hex[:16]}"
+
+
+class ScimRequest(models.Model):
+    """One SCIM request and our answer, for troubleshooting an IdP's provisioning: written by the SCIM
+    edge (provisioning/scim/request_log.py), bodies redacted, kept SCIM_REQUEST_LOG_DAYS days."""
+
+    at = models.DateTimeField(auto_now_add=True)
+    connection = models.ForeignKey(
+        "lms_identity.IdpConnection", null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    request_id = models.CharField(max_length=64)
+    method = models.CharField(max_length=8)
+    path = models.CharField(max_length=255)
+    status = models.PositiveSmallIntegerField()
+    scim_type = models.CharField(max_length=32, blank=True, default="")
+    detail = models.CharField(max_length=500, blank=True, default="")
+    duration_ms = models.FloatField()
+    # Redacted: structure, operations and attribute names stay; values are replaced (see redaction.py).
+    request_body = models.JSONField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = "SCIM request"
+        indexes = [
+            models.Index(fields=["connection", "at"], name="scimreq_connection_idx"),
+            models.Index(
+                fields=["connection", "at"], condition=Q(status__gte=400), name="scimreq_failures_idx"
+            ),
+            models.Index(fields=["at"], name="scimreq_at_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} → {self.status}"
+
+    @property
+    def failed(self) -> bool:
+        return self.status >= 400

@@ -11,9 +11,10 @@ from typing import Any
 from celery import Task, shared_task
 
 from courses.reconcile import reconcile_people as reconcile
+from lms_identity.services import audit_chain
 from lms_identity.services.audit import Actor
 from provisioning.models import JobKind, Trigger
-from provisioning.services import alerts, job_runs, latency, outbox_dispatch, pool_alerts
+from provisioning.services import alerts, job_runs, latency, outbox_dispatch, pool_alerts, request_log
 from provisioning.services.job_runs import transient_errors
 
 log = logging.getLogger("provisioning.tasks")
@@ -96,6 +97,19 @@ def check_alerts() -> dict[str, int]:
 def resume_job_runs() -> dict[str, int]:
     """Start queued runs the broker lost and resume runs a dead worker left behind."""
     return job_runs.resume_job_runs()
+
+
+@shared_task(name="provisioning.checkpoint_audit", soft_time_limit=300, time_limit=330, **RETRY)
+def checkpoint_audit() -> dict[str, int]:
+    """Seal pending audit events, then log a signed checkpoint of the chain head (one per run)."""
+    checkpoint = audit_chain.write_checkpoint()
+    return {"seq": checkpoint.seq}
+
+
+@shared_task(name="provisioning.purge_request_log", soft_time_limit=300, time_limit=330, **RETRY)
+def purge_request_log() -> dict[str, int]:
+    """Delete SCIM request-log rows older than SCIM_REQUEST_LOG_DAYS (bounded; the next run continues)."""
+    return {"deleted": request_log.purge_request_log()}
 
 
 def _summary(run: Any) -> dict[str, Any]:

@@ -17,6 +17,9 @@ pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
 
+# prometheus-client multiprocess mode: /metrics adds up the SCIM counters of both gunicorn workers.
+export PROMETHEUS_MULTIPROC_DIR="$PWD/var/prometheus"
+rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
 .venv/bin/gunicorn lms_identity.wsgi:application --bind "127.0.0.1:$PORT" --workers 2 --threads 4 \
   --access-logfile var/log/web.log --error-logfile var/log/web.log &
 pids+=($!)
@@ -48,6 +51,10 @@ cat <<INFO
   Try it          curl -H "Authorization: Bearer $TOKEN" $PUBLIC_URL/scim/v2/Users
   Admin           $PUBLIC_URL/admin/   (user admin, password admin)
   Learner login   $PUBLIC_URL/login/
+  Health          $PUBLIC_URL/readyz   (liveness: $PUBLIC_URL/healthz)
+  Metrics         curl $PUBLIC_URL/metrics   (from this machine; elsewhere METRICS_TOKEN)
+  Audit chain     .venv/bin/python manage.py verify_audit   (or Admin -> Audit events -> Verify the chain)
+  SCIM failures   $PUBLIC_URL/admin/provisioning/scimrequest/?outcome=failed   (redacted request and our answer)
   Demo SSO        $DEMO_SIGN_IN
                   (or start from the demo IdP's app tile: http://127.0.0.1:8300/apps)
 

@@ -5,6 +5,7 @@ import uuid
 
 from lms_identity.models import AuditEvent
 from lms_identity.services.audit import Actor
+from lms_identity.services.audit_sealer import seal_after_commit
 
 from ..bulk_insert import insert_rows
 from ..models import Grant
@@ -73,3 +74,5 @@ def apply_plan(plan: Plan, context: Context, actor: Actor, names: dict[uuid.UUID
             for user_id, action, key, origin_key, changes in plan.events
         ],
     )
+    if plan.events:
+        seal_after_commit()  # bulk-inserted events join the audit chain like record_event's

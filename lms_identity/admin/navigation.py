@@ -73,6 +73,12 @@ SECTIONS: list[tuple[str, list[tuple[str, str, str, str]]]] = [
                 "lms_identity.view_scimtoken",
             ),
             (
+                "SCIM requests",
+                "receipt_long",
+                "admin:provisioning_scimrequest_changelist",
+                "provisioning.view_scimrequest",
+            ),
+            (
                 "Admin API tokens",
                 "api",
                 "admin:lms_identity_apitoken_changelist",

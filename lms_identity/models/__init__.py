@@ -1,5 +1,5 @@
 from .api_tokens import ApiToken
-from .audit import AuditEvent
+from .audit import AuditChainHead, AuditCheckpoint, AuditEvent
 from .connections import IdpConnection, ScimToken
 from .groups import Group, Membership
 from .oidc import GroupClaimMapping, LoginRecord, OidcConfig, SubjectLink
@@ -10,6 +10,8 @@ from .users import User
 
 __all__ = [
     "ApiToken",
+    "AuditChainHead",
+    "AuditCheckpoint",
     "AuditEvent",
     "Group",
     "GroupClaimMapping",

@@ -1,4 +1,8 @@
-"""The audit trail: one row per change, written inside the caller's transaction."""
+"""The audit trail: one row per change, written inside the caller's transaction.
+
+Events are append-only and chained by a keyed hash after they commit (audit_chain.py); every writer asks
+for that seal on commit. Personal data leaves the trail only through audit_redaction.py.
+"""
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -8,6 +12,8 @@ from django.db import models
 
 from lms_identity.models import AuditEvent, IdpConnection
 from lms_identity.models.audit import ActorType
+
+from .audit_sealer import seal_after_commit
 
 
 @dataclass(frozen=True)
@@ -57,7 +63,7 @@ def record_event(
     connection_id: int | None = None,
 ) -> AuditEvent:
     """Write one audit event. Call it inside the transaction of the change it describes."""
-    return AuditEvent.objects.create(
+    event = AuditEvent.objects.create(
         actor_type=actor.type,
         actor_id=actor.id,
         actor_label=actor.label[:255],
@@ -69,6 +75,8 @@ def record_event(
         changes={k: [jsonable(b), jsonable(a)] for k, (b, a) in (changes or {}).items()},
         context={k: jsonable(v) for k, v in (context or {}).items()},
     )
+    seal_after_commit()  # after the insert: in autocommit the seal runs at once
+    return event
 
 
 def record_events(
@@ -96,3 +104,4 @@ def record_events(
         )
         for target in targets
     )
+    seal_after_commit()

@@ -13,6 +13,7 @@ from lms_identity.models.groups import GroupSource
 
 from . import outbox
 from .audit import Actor, record_event
+from .audit_sealer import seal_after_commit
 
 CHUNK = 2000
 
@@ -172,6 +173,7 @@ def _record_membership(group: Group, actor: Actor, action: str, user_ids: list[s
         ],
         batch_size=CHUNK,
     )
+    seal_after_commit()
     outbox.emit(outbox.MEMBERSHIP_CHANGED, {"group_ids": [str(group.pk)], "user_ids": user_ids})
 
 

@@ -16,8 +16,8 @@ from lms_identity.models.sessions import EndCause
 from lms_identity.models.users import email_is
 
 from .audit import Actor
-from .sessions import end_sessions_by_sid, end_sessions_of
 from .lockout import deactivate_user
+from .sessions import end_sessions_by_sid, end_sessions_of
 
 LOGGER = logging.getLogger(__name__)
 CAEP = "https://schemas.openid.net/secevent/caep/event-type/"

@@ -2,10 +2,10 @@
 
 from django.db import transaction
 
-from lms_identity.models import AuditEvent, User
-from lms_identity.models.audit import ActorType
+from lms_identity.models import User
 from lms_identity.models.oidc import LoginRecord, SubjectLink
 from lms_identity.services.audit import Actor, record_event
+from lms_identity.services.audit_redaction import redact_person
 from provisioning.models import PurgedPerson
 
 PERSONAL_FIELDS = {
@@ -33,9 +33,10 @@ PURGED = "[purged]"
 
 def purge_personal_data(user: User, *, actor: Actor) -> bool:
     """Blank a soft-deleted person's personal attributes, rename them to a random pseudonym, and rewrite
-    their audit trail under that pseudonym (labels, and the values of personal fields in `changes`);
-    the events themselves stay. Locks the person. Idempotent: False when already purged or not deleted.
-    Writes one audit event, labelled with the pseudonym only."""
+    their audit trail under that pseudonym (labels, and the values of personal fields in `changes`)
+    through the audit trail's one redaction path, which keeps the hash chain verifiable; the events
+    themselves stay. Locks the person. Idempotent: False when already purged or not deleted. Writes one
+    audit event, labelled with the pseudonym only, that explains the redaction."""
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
         if user.deleted_at is None or PurgedPerson.objects.filter(user_id=user.pk).exists():
@@ -52,21 +53,10 @@ def purge_personal_data(user: User, *, actor: Actor) -> bool:
         # The IdP's subject identifier and sign-in history identify the person as much as their name.
         SubjectLink.objects.filter(user_id=user.pk).delete()
         LoginRecord.objects.filter(user_id=user.pk).delete()
-        _pseudonymise_audit(str(user.pk), pseudonym)
+        personal = set(PERSONAL_FIELDS) | {"user_name", "custom_attributes", "hire_date", "manager"}
+        redacted = redact_person(str(user.pk), pseudonym, personal=personal, placeholder=PURGED)
         PurgedPerson.objects.create(user_id=user.pk, pseudonym=pseudonym)
-        record_event(actor, "user.purged", user, context={"pseudonym": pseudonym})
+        record_event(
+            actor, "user.purged", user, context={"pseudonym": pseudonym, "events_redacted": redacted}
+        )
     return True
-
-
-def _pseudonymise_audit(user_id: str, pseudonym: str) -> None:
-    AuditEvent.objects.filter(target_type="user", target_id=user_id).update(target_label=pseudonym)
-    AuditEvent.objects.filter(actor_type=ActorType.USER, actor_id=user_id).update(actor_label=pseudonym)
-    personal = set(PERSONAL_FIELDS) | {"user_name", "custom_attributes", "hire_date", "manager"}
-    events = AuditEvent.objects.filter(target_type="user", target_id=user_id).only("changes")
-    for event in events.iterator(chunk_size=500):
-        scrubbed = {
-            field: [PURGED, PURGED] if field in personal else values
-            for field, values in (event.changes or {}).items()
-        }
-        if scrubbed != event.changes:
-            AuditEvent.objects.filter(pk=event.pk).update(changes=scrubbed)

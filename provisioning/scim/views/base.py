@@ -85,6 +85,7 @@ class ScimView(View):
             if connection is None:
                 return errors.unauthorized_response()
             self.connection = connection
+            setattr(request, "scim_connection_id", connection.pk)  # noqa: B010 - for the request log
             self.actor = Actor.of_connection(connection)
             check_query_string(request)
             if request.method in WRITE_METHODS:

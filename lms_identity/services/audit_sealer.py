@@ -1,0 +1,64 @@
+"""One background sealer thread per process: writers wake it on commit, it chains what has committed.
+
+Why a thread rather than sealing in the committing request: a seal is one more transaction (lock the chain
+head, read the new events, write their hashes), and under load that is a visible share of a SCIM request's
+time (measured in docs/BENCHMARKS.md). The thread seals every event committed since its last run in one
+batch, waiting for the head lock if another process's sealer holds it; the request only sets an event.
+A process that exits before its thread ran leaves its events to the next seal anywhere (every minute at
+the latest, from beat). The thread closes its database connection after each round, so it holds none
+while idle.
+"""
+
+import logging
+import threading
+import time
+
+from django.db import connection, connections, transaction
+
+from .audit_chain import seal_pending
+
+log = logging.getLogger("lms_identity.audit")
+GATHER_SECONDS = 0.2
+
+
+class _Sealer:
+    def __init__(self) -> None:
+        self._wake = threading.Event()
+        self._start_lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def wake(self) -> None:
+        with self._start_lock:
+            if self._thread is None or not self._thread.is_alive():
+                # Started on first use, so in each forked web or worker process, never before the fork.
+                self._thread = threading.Thread(target=self._run, name="audit-sealer", daemon=True)
+                self._thread.start()
+        self._wake.set()
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait()
+            # Gather a burst of commits into one seal: at most a few seals a second per process, so the
+            # sealer never competes with the requests that woke it.
+            time.sleep(GATHER_SECONDS)
+            self._wake.clear()
+            try:
+                seal_pending()
+            except Exception:  # noqa: BLE001 - the next wake or the beat task seals these events
+                log.exception("audit sealer: sealing failed; the next seal will take these events")
+            finally:
+                connections.close_all()
+
+
+_SEALER = _Sealer()
+
+
+def seal_after_commit() -> None:
+    """Have the events of the current transaction sealed once it commits (at once in autocommit), in the
+    background on PostgreSQL. Never fails the caller. On SQLite, which lets one writer in at a time (and
+    whose shared in-memory test databases refuse a second thread's writes outright), the committing
+    thread seals right after its commit instead."""
+    if connection.vendor == "sqlite":
+        transaction.on_commit(seal_pending, robust=True)
+    else:
+        transaction.on_commit(_SEALER.wake, robust=True)
