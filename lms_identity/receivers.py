@@ -13,10 +13,16 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out
 from .models.sessions import EndCause
 from .services.audit import Actor
 from .services.sessions import end_session, index_session
+from .sso.session_keys import SIGNED_IN_AT
+from .sso.session_policy import start_policy
 
 
 def index_login(sender: object, request: Any, user: Any, **kwargs: object) -> None:
     session = getattr(request, "session", None)
+    if session is not None:
+        # The session policy's clocks start now (an SSO sign-in then adds its connection's policy).
+        session.pop(SIGNED_IN_AT, None)
+        start_policy(session, None)
     if session is not None and session.session_key:
         meta = getattr(request, "META", {})
         index_session(

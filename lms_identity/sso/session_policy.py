@@ -58,6 +58,17 @@ def load_policy(connection_id: int | None) -> list[int]:
     ]
 
 
+def start_policy(session: Any, connection_id: int | None) -> None:
+    """Stamp a session that is signing in now: its clocks, and the policy values it will be held to.
+    Called at every sign-in, so the first request after it has nothing to write."""
+    now = time.time()
+    session[session_keys.SIGNED_IN_AT] = session.get(session_keys.SIGNED_IN_AT) or now
+    session[session_keys.LAST_SEEN_AT] = now
+    if connection_id is not None:
+        session[session_keys.VERIFIED_AT] = now
+    session[POLICY] = load_policy(connection_id)
+
+
 def is_api_request(request: HttpRequest) -> bool:
     """A request a script or the page's JavaScript makes: it gets a status, never a redirect."""
     accept = request.headers.get("Accept", "")
@@ -82,9 +93,8 @@ class SessionPolicyMiddleware:
         now = time.time()
         connection_id = session.get(session_keys.CONNECTION)
         signed_in = session.get(session_keys.SIGNED_IN_AT)
-        if signed_in is None:  # a password sign-in, or a session from before this policy: starts now
-            session[session_keys.SIGNED_IN_AT] = session[session_keys.LAST_SEEN_AT] = now
-            session[POLICY] = load_policy(connection_id)
+        if signed_in is None:  # a session from before this policy: it starts now
+            start_policy(session, connection_id)
             return None
         idle, absolute, reverify = session.get(POLICY) or load_policy(connection_id)
         last_seen = session.get(session_keys.LAST_SEEN_AT, signed_in)

@@ -281,14 +281,11 @@ def start_session(request: HttpRequest, config: OidcConfig, user: Any) -> None:
         end_session(old_key, cause=EndCause.REPLACED, actor=Actor.of_user(request.user))
         old_key = None
     signed_in = user.sso_sign_in
-    auth.login(request, user, backend=BACKEND_PATH)
-    now = time.time()
+    auth.login(request, user, backend=BACKEND_PATH)  # the login receiver stamps a password-style policy
     session[session_keys.CONNECTION] = config.connection_id
     session[session_keys.SID] = signed_in.sid
-    session[session_keys.SIGNED_IN_AT] = signed_in_at or now
-    session[session_keys.LAST_SEEN_AT] = now
-    session[session_keys.VERIFIED_AT] = now
-    session[session_policy.POLICY] = session_policy.load_policy(config.connection_id)
+    session[session_keys.SIGNED_IN_AT] = signed_in_at  # a re-verification keeps the first sign-in's
+    session_policy.start_policy(session, config.connection_id)
     session.save()
     index_session(
         user,
