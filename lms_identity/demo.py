@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from lms_identity.models import AuditEvent, Group, IdpConnection, LoginRecord, User
+from lms_identity.models import Group, IdpConnection, LoginRecord, User
 from lms_identity.models.users import user_name_is
 from lms_identity.services.audit import Actor, record_event
 from lms_identity.services.groups import add_group_members, create_group
@@ -98,6 +98,6 @@ def seed_history(connection: IdpConnection, *, days: int = HISTORY_DAYS) -> int:
                 written += 1
             for n in range(1 + (offset * 7) % 5):  # the IdP's daily attribute syncs
                 person = people[(offset + n) % len(people)]
-                event = record_event(actor, "user.synced", person, context={"demo_history": True})
-                AuditEvent.objects.filter(pk=event.pk).update(at=day + timedelta(hours=2, minutes=n))
+                at = day + timedelta(hours=2, minutes=n)
+                record_event(actor, "user.synced", person, context={"demo_history": True}, at=at)
     return written

@@ -8,6 +8,7 @@ fields and its keyed hash, once. After that, only the one redaction path may rew
 from typing import Any, NoReturn
 
 from django.db import models
+from django.utils import timezone
 
 from ..json_input import StoredJSONDecoder
 
@@ -41,7 +42,8 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
 class AuditEvent(models.Model):
     """Who did what to whom, and what changed. Written in the same transaction as the change."""
 
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # When it happened: now, unless the writer records history it imports (record_event's `at`).
+    at = models.DateTimeField(default=timezone.now, db_index=True)
     actor_type = models.CharField(max_length=12, choices=ActorType.choices)
     actor_id = models.CharField(max_length=64, blank=True, default="")
     actor_label = models.CharField(max_length=255, blank=True, default="")

@@ -10,6 +10,8 @@ import json
 import re
 from typing import Any
 
+from lms_identity.json_input import MAX_DEPTH
+
 REDACTED = "[redacted]"
 # Keys whose values are protocol words or our own ids, never a person's data or a secret.
 KEPT_VALUES = {
@@ -18,13 +20,16 @@ KEPT_VALUES = {
 }
 QUOTED = re.compile(r"""("[^"]*"|'[^']*'|[^\s"',;]+@[^\s"',;]+)""")  # quoted parts, and email-like words
 MAX_TEXT = 500
+TOO_DEEP = "[nested too deep]"
 
 
-def redact_json(value: Any, key: str = "") -> Any:
+def redact_json(value: Any, key: str = "", depth: int = 0) -> Any:
+    if isinstance(value, dict | list) and depth >= MAX_DEPTH:
+        return TOO_DEEP  # refused as 400 anyway; the log keeps only as much shape as we accept
     if isinstance(value, dict):
-        return {_key(k): redact_json(v, k) for k, v in value.items()}
+        return {_key(k): redact_json(v, k, depth + 1) for k, v in value.items()}
     if isinstance(value, list):
-        return [redact_json(item, key) for item in value]
+        return [redact_json(item, key, depth + 1) for item in value]
     if key in KEPT_VALUES and (value is None or isinstance(value, bool | int | float | str)):
         return redact_text(value) if isinstance(value, str) else value
     if value is None or isinstance(value, bool):

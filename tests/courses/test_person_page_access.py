@@ -9,6 +9,7 @@ from courses.reconcile import reconcile_people
 from courses.services.overrides import set_override
 from courses.services.pools import create_pool
 from lms_identity.models import User
+from tests.factories import CourseFactory, EntitlementRuleFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -17,10 +18,12 @@ def person_page(client, person):
     return client.get(f"/admin/lms_identity/user/{person.pk}/change/").content.decode()
 
 
-def test_grants_show_target_titles_and_the_rule_by_name(admin_client, team, make_course, rule_for, actor):
+def test_grants_show_target_titles_and_the_rule_by_name(admin_client, team, system_actor):
     group, (person,) = team("Engineering", members=1)
-    rule_for(make_course("secure-coding"), groups=[group], name="Engineers: secure coding")
-    reconcile_people([person.pk], actor=actor)
+    EntitlementRuleFactory(
+        target=CourseFactory(slug="secure-coding"), groups=[group], name="Engineers: secure coding"
+    )
+    reconcile_people([person.pk], actor=system_actor)
 
     page = person_page(admin_client, person)
 
@@ -29,20 +32,20 @@ def test_grants_show_target_titles_and_the_rule_by_name(admin_client, team, make
     assert "Grants (1)" in page
 
 
-def test_an_override_and_a_seat_say_where_they_came_from(admin_client, team, make_course, rule_for, actor):
+def test_an_override_and_a_seat_say_where_they_came_from(admin_client, team, system_actor):
     group, (person,) = team("Engineering", members=1)
-    pool = create_pool(actor=actor, product="Figma", seat_count=3)
-    rule_for(pool, groups=[group])
+    pool = create_pool(actor=system_actor, product="Figma", seat_count=3)
+    EntitlementRuleFactory(target=pool, groups=[group])
     set_override(
         person,
-        actor=actor,
+        actor=system_actor,
         target_type="course",
-        target=make_course("negotiation"),
+        target=CourseFactory(slug="negotiation"),
         effect="allow",
         expires_at=None,
         reason="mentor",
     )
-    reconcile_people([person.pk], actor=actor)
+    reconcile_people([person.pk], actor=system_actor)
 
     page = person_page(admin_client, person)
 
@@ -56,12 +59,15 @@ def _count(client, person):
     return len(ctx.captured_queries)
 
 
-def test_the_person_page_queries_do_not_grow_with_grants(admin_client, team, make_course, rule_for, actor):
+def test_the_person_page_queries_do_not_grow_with_grants(admin_client, team, system_actor):
     group, (few, many) = team("Engineering", members=2)
     for n in range(5):
-        rule_for(make_course(f"course-{n}"), conditions=[{"attribute": "department", "values": ["R&D"]}])
+        EntitlementRuleFactory(
+            target=CourseFactory(slug=f"course-{n}"),
+            conditions=[{"attribute": "department", "values": ["R&D"]}],
+        )
     User.objects.filter(pk=many.pk).update(department="R&D")
-    reconcile_people([few.pk, many.pk], actor=actor)
+    reconcile_people([few.pk, many.pk], actor=system_actor)
     _count(admin_client, few)
 
     assert _count(admin_client, few) == _count(admin_client, many)

@@ -4,16 +4,17 @@ import pytest
 
 from courses.reconcile import reconcile_people
 from courses.services.pools import create_pool
+from tests.factories import EntitlementRuleFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def test_the_pool_page_lists_holders_and_the_people_waiting(admin_client, team, rule_for, actor):
+def test_the_pool_page_lists_holders_and_the_people_waiting(admin_client, team, system_actor):
 
     group, people = team("Designers", members=3)
-    pool = create_pool(actor=actor, product="Figma", seat_count=2)
-    rule_for(pool, groups=[group])
-    reconcile_people([p.pk for p in people], actor=actor)
+    pool = create_pool(actor=system_actor, product="Figma", seat_count=2)
+    EntitlementRuleFactory(target=pool, groups=[group])
+    reconcile_people([p.pk for p in people], actor=system_actor)
 
     page = admin_client.get(f"/admin/courses/licensepool/{pool.pk}/change/").content.decode()
 
@@ -25,12 +26,12 @@ def test_the_pool_page_lists_holders_and_the_people_waiting(admin_client, team, 
     assert sum(str(p) in waiting_html for p in people) == 1
 
 
-def test_the_pool_list_shows_seats_in_use_and_a_full_bar(admin_client, team, rule_for, actor):
+def test_the_pool_list_shows_seats_in_use_and_a_full_bar(admin_client, team, system_actor):
 
     group, people = team("Designers", members=2)
-    pool = create_pool(actor=actor, product="Figma", seat_count=2)
-    rule_for(pool, groups=[group])
-    reconcile_people([p.pk for p in people], actor=actor)
+    pool = create_pool(actor=system_actor, product="Figma", seat_count=2)
+    EntitlementRuleFactory(target=pool, groups=[group])
+    reconcile_people([p.pk for p in people], actor=system_actor)
 
     page = admin_client.get("/admin/courses/licensepool/").content.decode()
 

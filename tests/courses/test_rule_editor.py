@@ -5,6 +5,7 @@ import pytest
 
 from courses.models import EntitlementRule, Grant
 from lms_identity.models import User
+from tests.factories import CourseFactory, EntitlementRuleFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -24,10 +25,10 @@ def rule_rows(course, **extra):
     }
 
 
-def test_a_rule_saved_from_condition_rows_stores_them_and_grants(admin_client, team, make_course):
+def test_a_rule_saved_from_condition_rows_stores_them_and_grants(admin_client, team):
     _, (person,) = team("Anyone", members=1)
     User.objects.filter(pk=person.pk).update(department="R&D")
-    course = make_course("methods")
+    course = CourseFactory(slug="methods")
 
     admin_client.post("/admin/courses/entitlementrule/add/", rule_rows(course))
 
@@ -36,9 +37,10 @@ def test_a_rule_saved_from_condition_rows_stores_them_and_grants(admin_client, t
     assert Grant.objects.get(user=person, course=course).state == "active"
 
 
-def test_an_existing_rules_conditions_fill_the_rows(admin_client, make_course, rule_for):
-    rule = rule_for(
-        make_course("methods"), conditions=[{"attribute": "title", "values": ["Analyst", "Lead"]}]
+def test_an_existing_rules_conditions_fill_the_rows(admin_client):
+    rule = EntitlementRuleFactory(
+        target=CourseFactory(slug="methods"),
+        conditions=[{"attribute": "title", "values": ["Analyst", "Lead"]}],
     )
 
     page = admin_client.get(f"/admin/courses/entitlementrule/{rule.pk}/change/").content.decode()
@@ -54,10 +56,10 @@ def test_only_the_chosen_targets_picker_is_shown(admin_client):
         assert f'x-show="target_type == &#x27;{kind}&#x27;"' in page, field
 
 
-def test_the_live_preview_counts_and_names_who_would_gain_and_saves_nothing(admin_client, team, make_course):
+def test_the_live_preview_counts_and_names_who_would_gain_and_saves_nothing(admin_client, team):
     _, people = team("Anyone", members=2)
     User.objects.filter(pk__in=[p.pk for p in people]).update(department="Research")
-    course = make_course("methods")
+    course = CourseFactory(slug="methods")
 
     answer = admin_client.post(PREVIEW, rule_rows(course)).json()
 
@@ -67,7 +69,7 @@ def test_the_live_preview_counts_and_names_who_would_gain_and_saves_nothing(admi
     assert not EntitlementRule.objects.exists() and not Grant.objects.exists()
 
 
-def test_the_live_preview_of_an_empty_rule_says_what_is_missing(admin_client, make_course):
+def test_the_live_preview_of_an_empty_rule_says_what_is_missing(admin_client):
     answer = admin_client.post(
         PREVIEW, {"name": "x", "target_type": "course", "removal_policy": "suspend"}
     ).json()

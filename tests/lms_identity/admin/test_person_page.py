@@ -136,7 +136,7 @@ def test_deactivate_button_locks_the_person_out_with_the_reason(admin_client, co
 
     assert not User.objects.get(pk=person.pk).is_active
     assert not Session.objects.filter(session_key=key).exists()
-    assert AuditEvent.objects.get(action="user.deactivation_reason").context["reason"] == "contract ended"
+    assert AuditEvent.objects.get(action="user.deactivated").context["reason"] == "contract ended"
 
 
 def test_a_staff_member_without_change_permission_cannot_end_sessions(client, connection):

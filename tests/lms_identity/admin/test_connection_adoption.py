@@ -2,7 +2,7 @@
 
 import pytest
 
-from lms_identity.admin import UserAdmin
+from lms_identity.admin.people import UserAdmin
 from lms_identity.idp_attributes import IDP_FIELDS
 from lms_identity.models import AuditEvent, IdpConnection
 
