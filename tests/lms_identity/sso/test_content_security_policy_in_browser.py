@@ -70,7 +70,7 @@ def test_the_admin_pages_pass_the_policy(live, browser_page):
     found = _visit(browser_page, f"{live}/admin/login/", "admin-login")
     browser_page.fill("#id_username", "csp-admin")
     browser_page.fill("#id_password", "right-password")
-    browser_page.click("input[type=submit]")
+    browser_page.click("form [type=submit]")
     browser_page.wait_for_url(f"{live}/admin/")
     for path, shot in [
         ("/admin/", "admin-index"),
@@ -97,7 +97,7 @@ def _issue_a_token(page, live, holder):
         str(holder.pk),
     )
     page.fill("#id_label", "browser test")
-    page.click("input[name=_save]")
+    page.click("[name=_save]")
     page.wait_for_selector("#issued-api-token")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "csp-admin-token-issued.png"), full_page=True)
