@@ -65,6 +65,11 @@ class Capability(models.TextChoices):
     TEACH = "teach", "Teach and grade courses"
     MANAGE_CATALOG = "manage_catalog", "Manage the catalog"
     MANAGE_RULES = "manage_rules", "Manage entitlement rules and license pools"
+    MANAGE_JOBS = "manage_jobs", "Run and watch background jobs and sweeps"
+    VIEW_PEOPLE = "view_people", "See people and groups"
+    VIEW_AUDIT = "view_audit", "Read the audit trail"
+    VIEW_DASHBOARDS = "view_dashboards", "See dashboards and exports"
+    APPROVE_BREAK_GLASS = "approve_break_glass", "Approve a break-glass sign-in"
 
 
 class RoleTemplate(models.Model):

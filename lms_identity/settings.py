@@ -224,6 +224,9 @@ ALERT_WEBHOOK_URL = _env.str("ALERT_WEBHOOK_URL", default="")
 # Who has admin power besides Django's flags, permissions and groups: dotted paths to `(user) -> bool`,
 # asked by the core's adoption rule (lms_identity/services/adoption.py) without importing the app.
 ADMIN_POWER_CHECKS = ["courses.admin_roles.holds_admin_role"]
+# Run after every SSO sign-in, `(user) -> None`: recompute the person's grants and, from their roles, their
+# staff flag and permissions (courses/services/admin_access.py), so admin power follows the IdP.
+SIGN_IN_ACCESS_HOOKS = ["courses.services.sign_in_access.refresh_access"]
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -231,7 +234,8 @@ REST_FRAMEWORK = {
         "courses.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
+    # What a person may do is read from the permissions their roles give (courses/capabilities.py).
+    "DEFAULT_PERMISSION_CLASSES": ["courses.api.permissions.HasModelCapability"],
     # DRF's defaults with a JSON parser that refuses deep nesting and unstorable text as a 400.
     "DEFAULT_PARSER_CLASSES": [
         "courses.api.parsers.CheckedJSONParser",
@@ -250,7 +254,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # The schema maps every admin endpoint: admins only, like the API itself.
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAdminUser"],
+    "SERVE_PERMISSIONS": ["courses.api.permissions.CanUseAdminApi"],
 }
 
 # SCIM: limits advertised in /ServiceProviderConfig.

@@ -13,8 +13,10 @@ changes.
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from lms_identity.errors import AdoptionRefused, IdentityError, InvalidValue, UniquenessConflict
 from lms_identity.idp_attributes import REFRESHED_AT_SIGN_IN
@@ -99,8 +101,8 @@ def sign_in_person(config: OidcConfig, user: User, claims: dict[str, Any], evide
             _refresh_attributes(config, user, claims)
         _sync_claim_groups(config, user, claims)
         _record_success(connection, user, evidence, created=False)
-    if user.source != Source.SCIM:
-        user.refresh_from_db()  # update_user changed its own copy of the row
+    refresh_access(user)
+    user.refresh_from_db()  # update_user and the access hooks changed their own copies of the row
     return user
 
 
@@ -137,7 +139,18 @@ def create_person(config: OidcConfig, claims: dict[str, Any], evidence: Evidence
         raise SignInRefused("account_conflict", "an account with this email already exists") from None
     except (UniquenessConflict, InvalidValue) as exc:
         raise SignInRefused("account_conflict", str(exc)) from None
+    refresh_access(user)
+    user.refresh_from_db()
     return user
+
+
+def refresh_access(user: User) -> None:
+    """Recompute what the person may do now that the sign-in refreshed their groups: each hook of
+    settings.SIGN_IN_ACCESS_HOOKS (dotted paths to `(user) -> None`; `courses` reconciles the person's
+    grants and sets their admin access from their roles), so admin power follows the IdP at every
+    sign-in without the core importing the app that decides it."""
+    for path in settings.SIGN_IN_ACCESS_HOOKS:
+        import_string(path)(user)
 
 
 def check_jit_allowed(config: OidcConfig, claims: dict[str, Any]) -> None:
