@@ -245,3 +245,4 @@ from . import admin_sso  # noqa: E402, F401, I001
 
 # Admin API tokens: issued once, hashed, revocable.
 from . import admin_api_tokens  # noqa: E402, F401, I001
+from . import admin_break_glass  # noqa: E402, F401, I001

@@ -143,11 +143,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "lms_identity.User"
-# Password sign-in for admins; OpenID Connect for everyone else (its get_user refuses inactive people).
+# OpenID Connect for everyone (its get_user refuses inactive people); a password only for the break-glass
+# account (lms_identity/break_glass_backend.py, which also answers permission checks as ModelBackend does).
 # django-axes first: it refuses a locked-out admin sign-in before any password is checked.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "lms_identity.break_glass_backend.BreakGlassBackend",
     "lms_identity.sso.backend.OidcBackend",
 ]
 LOGIN_URL = "/login/"
@@ -167,6 +168,10 @@ AXES_RESET_ON_SUCCESS = True
 AXES_DISABLE_ACCESS_LOG = True  # sign-ins are in the audit trail and the session index already
 AXES_CLIENT_IP_CALLABLE = "lms_identity.admin_sign_in.client_address"
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+# Break-glass (lms_identity/services/break_glass.py): the longest window a request may ask for, and the
+# shortest password `manage.py create_break_glass` accepts.
+BREAK_GLASS_MAX_MINUTES = env_int("BREAK_GLASS_MAX_MINUTES", 240)
+BREAK_GLASS_MIN_PASSWORD_LENGTH = env_int("BREAK_GLASS_MIN_PASSWORD_LENGTH", 16)
 # Reverse proxies in front of the app that append to X-Forwarded-For (0: the client connects directly).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 

@@ -1,8 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from lms_identity.sso.admin_login import AdminLoginView
+
 urlpatterns = [
     path("", include("provisioning.urls")),  # the admin dashboard, before the admin's catch-all
+    # SSO buttons, and the password only for the break-glass account: before the admin's own login page.
+    path("admin/login/", AdminLoginView.as_view(), name="admin_sso_login"),
     path("admin/", admin.site.urls),
     path("scim/v2/", include("provisioning.scim.urls")),
     path("", include("lms_identity.sso.urls")),

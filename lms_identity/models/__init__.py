@@ -1,5 +1,6 @@
 from .api_tokens import ApiToken
 from .audit import AuditEvent
+from .break_glass import BreakGlassAccount, BreakGlassRequest
 from .connections import IdpConnection, ScimToken
 from .groups import Group, Membership
 from .oidc import GroupClaimMapping, LoginRecord, OidcConfig, SubjectLink
@@ -11,6 +12,8 @@ from .users import User
 __all__ = [
     "ApiToken",
     "AuditEvent",
+    "BreakGlassAccount",
+    "BreakGlassRequest",
     "Group",
     "GroupClaimMapping",
     "IdpConnection",

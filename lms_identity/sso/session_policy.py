@@ -82,6 +82,9 @@ class SessionPolicyMiddleware:
         now = time.time()
         connection_id = session.get(session_keys.CONNECTION)
         signed_in = session.get(session_keys.SIGNED_IN_AT)
+        break_glass_until = session.get(session_keys.BREAK_GLASS_UNTIL)
+        if break_glass_until is not None and now >= break_glass_until:
+            return self.end(request, EndCause.BREAK_GLASS_CLOSED)
         if signed_in is None:  # a password sign-in, or a session from before this policy: starts now
             session[session_keys.SIGNED_IN_AT] = session[session_keys.LAST_SEEN_AT] = now
             session[POLICY] = load_policy(connection_id)
