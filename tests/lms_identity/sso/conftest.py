@@ -182,6 +182,20 @@ ACME_ACCOUNTS = [
         "acr": "urn:lms:acr:pwd",
     },
 ]
+ACME_ACCOUNTS.append(
+    {
+        "username": "lena",
+        "password": "pw-lena",
+        "sub": "acme-lena",
+        "email": "lena@acme.test",
+        "email_verified": True,
+        "given_name": "Lena",
+        "family_name": "Learning",
+        "groups": ["LMS Admins"],
+        "amr": ["pwd", "mfa", "otp"],
+        "acr": "urn:lms:acr:mfa",
+    }
+)
 GLOBEX_ACCOUNTS = [
     {
         "username": "zoe",
