@@ -434,3 +434,7 @@ class EnrollmentAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+# Who teaches which course.
+from . import admin_instructors  # noqa: E402, F401, I001

@@ -22,6 +22,7 @@ PERMISSIONS: dict[str, list[str]] = {
         *_model("courses", "course", *EDIT),
         *_model("courses", "learningpath", *EDIT),
         *_model("courses", "pathcourse", *EDIT_DELETE),
+        *_model("courses", "courseinstructor", "view", "add", "delete"),
         *_model("courses", "enrollment", *VIEW),
     ],
     Capability.MANAGE_RULES: [

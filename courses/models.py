@@ -59,6 +59,23 @@ class PathCourse(models.Model):
         return f"{self.path_id} #{self.position}: {self.course_id}"
 
 
+class CourseInstructor(models.Model):
+    """A person who teaches a course: with the Instructor role they see its learners and their progress."""
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="instructor_links")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="taught_courses"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["course", "user"]
+        constraints = [models.UniqueConstraint(fields=["user", "course"], name="course_instructor_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} teaches {self.course_id}"
+
+
 class Capability(models.TextChoices):
     LEARN = "learn", "Take courses"
     VIEW_REPORTS = "view_reports", "See reports' progress"
