@@ -12,10 +12,12 @@ from .admin_access import sync_admin_access
 ACTOR = "sso-sign-in"
 
 
-def refresh_access(user: Any) -> None:
-    """Reconcile the person's grants, then make their staff flag and permissions what their roles give
-    (even when no grant changed: a flag set by hand does not survive a sign-in). Idempotent; audited by
-    the services it calls."""
+def refresh_access(user: Any, *, groups_changed: bool) -> None:
+    """Reconcile the person's grants when the sign-in changed their groups (otherwise the outbox already
+    brought them up to date), then make their staff flag and permissions what their roles give (even when
+    no grant changed: a flag set by hand does not survive a sign-in). Idempotent; audited by the services
+    it calls."""
     actor = Actor.system(ACTOR)
-    reconcile_people([user.pk], actor=actor)
+    if groups_changed:
+        reconcile_people([user.pk], actor=actor)
     sync_admin_access([user.pk], actor=actor)
