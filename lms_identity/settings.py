@@ -345,3 +345,8 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
     "lms_identity.sso.session_policy.SessionPolicyMiddleware",
 )
+# After it: /admin/ of an SSO session also needs what its connection asks of admins (MFA, a recent sign-in).
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("lms_identity.sso.session_policy.SessionPolicyMiddleware") + 1,
+    "lms_identity.sso.admin_policy.AdminSessionPolicyMiddleware",
+)
