@@ -46,7 +46,7 @@ cat <<INFO
   SCIM base URL   $PUBLIC_URL/scim/v2/
   SCIM token      $TOKEN
   Try it          curl -H "Authorization: Bearer $TOKEN" $PUBLIC_URL/scim/v2/Users
-  Admin           $PUBLIC_URL/admin/   (user admin, password admin)
+  Admin           $PUBLIC_URL/admin/   (Sign in with Demo IdP as grace/grace: L&D admin by the "LMS Admins" group)
   Learner login   $PUBLIC_URL/login/
   Demo SSO        $DEMO_SIGN_IN
                   (or start from the demo IdP's app tile: http://127.0.0.1:8300/apps)
