@@ -2,6 +2,8 @@
 
 - Absolute lifetime: a session older than its connection's `absolute_lifetime` ends, active or not.
 - Idle timeout: a session unused for longer than `idle_timeout` ends.
+- Break-glass window: a break-glass session ends once its approved window closes (`break_glass_until`,
+  set at its sign-in by lms_identity/sso/admin_login.py).
 - Re-verification: an SSO session the IdP last vouched for more than `reverify_interval` ago is sent
   through a silent re-authentication (`prompt=none`, as mozilla-django-oidc's SessionRefresh does, but
   per connection); the IdP answering login_required/interaction_required ends it (see the callback).
