@@ -196,6 +196,21 @@ ACME_ACCOUNTS.append(
         "acr": "urn:lms:acr:mfa",
     }
 )
+for name, group in (("audrey", "LMS Auditors"), ("ivan", "Instructors")):
+    ACME_ACCOUNTS.append(
+        {
+            "username": name,
+            "password": f"pw-{name}",
+            "sub": f"acme-{name}",
+            "email": f"{name}@acme.test",
+            "email_verified": True,
+            "given_name": name.title(),
+            "family_name": "Acme",
+            "groups": [group],
+            "amr": ["pwd", "mfa", "otp"],
+            "acr": "urn:lms:acr:mfa",
+        }
+    )
 GLOBEX_ACCOUNTS = [
     {
         "username": "zoe",

@@ -1,18 +1,21 @@
-"""End to end: an L&D admin whose role comes from the IdP's "LMS Admins" group signs in to /admin/ through
-the real OpenID provider in Chromium, sees what the role allows, and is out when SCIM removes them."""
+"""End to end through the real OpenID provider in Chromium: an L&D admin whose role comes from the IdP's
+"LMS Admins" group signs in to /admin/, sees what the role allows, and is out when SCIM removes them; an
+Auditor reads and changes nothing; an Instructor sees only their courses' learners."""
 
 from pathlib import Path
 
 import pytest
 
 from courses.capabilities import ADMIN_CAPABILITIES
-from courses.models import RoleTemplate
+from courses.models import Course, Enrollment, RoleTemplate
+from courses.services.instructors import assign_instructor
 from courses.services.rules import create_rule
 from lms_identity.celery import app as celery_app
-from lms_identity.models import AuditEvent, User
+from lms_identity.models import AuditEvent, Group, GroupClaimMapping, User
 from lms_identity.services.audit import Actor
 from lms_identity.services.tokens import issue_scim_token
 from provisioning.services.outbox_dispatch import drain_outbox
+from tests.factories import UserFactory
 from tests.provisioning.scim.conftest import ScimClient, patch_op
 
 from .conftest import sign_in_at_idp
@@ -119,3 +122,58 @@ def test_removed_from_the_group_by_scim_the_admin_session_ends_on_the_next_reque
     assert AuditEvent.objects.filter(
         action="session.ended", target_id=lena, context__cause="admin_role_lost"
     ).exists()
+
+
+def role(slug, name, capabilities):
+    found, _ = RoleTemplate.objects.get_or_create(
+        slug=slug, defaults={"name": name, "capabilities": capabilities, "requires_explicit_rule": False}
+    )
+    return found
+
+
+def claims_group_with_role(connection, claim, target):
+    """A group the groups claim fills (claim value `claim`), which a rule maps to the role `target`."""
+    group = Group.objects.create(connection=connection, display_name=claim, source="scim")
+    GroupClaimMapping.objects.create(connection=connection, claim_value=claim, group=group)
+    rule = {"name": claim, "groups": [str(group.pk)], "target_type": "role", "target": target}
+    create_rule(rule, actor=Actor.system("tests"))
+
+
+def test_an_auditor_reads_the_audit_trail_in_the_admin_and_cannot_change_anything(site, page):
+    connection = site.connect("acme")
+    claims_group_with_role(
+        connection, "LMS Auditors", role("auditor", "Auditor", ["view_audit", "view_dashboards"])
+    )
+
+    page.goto(f"{site.url}/admin/login/")
+    page.click("text=Sign in with Acme")
+    sign_in_at_idp(page, "audrey", "pw-audrey")
+    page.wait_for_url(f"{site.url}/admin/")
+    audit = page.goto(f"{site.url}/admin/lms_identity/auditevent/")
+    shot(page, "auditor-audit-trail")
+
+    assert audit.status == 200 and "sso.login" in page.content()
+    assert page.goto(f"{site.url}/admin/courses/course/add/").status == 403
+    assert page.goto(f"{site.url}/admin/courses/entitlementrule/").status == 403
+    assert page.goto(f"{site.url}/api/v1/courses/").status == 403
+
+
+def test_an_instructor_sees_only_the_learners_of_their_courses(site, page):
+    connection = site.connect("acme")
+    claims_group_with_role(connection, "Instructors", role("instructor", "Instructor", ["learn", "teach"]))
+    python = Course.objects.create(slug="python", title="Python", published=True)
+    sql = Course.objects.create(slug="sql", title="SQL", published=True)
+    Enrollment.objects.create(user=UserFactory(display_name="Pia Python"), course=python)
+    Enrollment.objects.create(user=UserFactory(display_name="Sol Sql"), course=sql)
+
+    page.goto(f"{site.url}/login/")
+    page.click("text=Sign in with Acme")
+    sign_in_at_idp(page, "ivan", "pw-ivan")
+    page.wait_for_url(f"{site.url}/learn/")
+    assign_instructor(python, User.objects.get(email="ivan@acme.test"), actor=Actor.system("tests"))
+    page.goto(f"{site.url}/learn/teaching/")
+    shot(page, "instructor-learners")
+
+    assert "Pia Python" in page.content()
+    assert "Sol Sql" not in page.content()
+    assert page.goto(f"{site.url}/admin/").url.startswith(f"{site.url}/admin/login/")
