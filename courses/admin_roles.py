@@ -3,11 +3,8 @@ settings.ADMIN_POWER_CHECKS, so that no IdP connection adopts or renames an L&D 
 
 from typing import Any
 
-from .models import Capability, Grant, GrantState, RoleTemplate
-
-# Capabilities that administer the LMS for everyone (the L&D admin's); learning, teaching and reading
-# reports are not admin power.
-ADMIN_CAPABILITIES = (Capability.MANAGE_CATALOG, Capability.MANAGE_RULES)
+from .capabilities import ADMIN_CAPABILITIES
+from .models import Grant, GrantState, RoleTemplate
 
 
 def admin_roles() -> list[int]:

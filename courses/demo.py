@@ -36,6 +36,7 @@ RULES = [
     ("Sales: negotiation", "Sales", [], "course", "negotiation-basics"),
     ("Managers: leading teams", "Managers", [], "course", "leading-teams"),
     ("Managers: manager role", "Managers", [], "role", "manager"),
+    ("LMS Admins: L&D admin role", "LMS Admins", [], "role", "ld-admin"),
     ("Engineering: Copilot seat", "Engineering", [], "seat", "GitHub Copilot"),
 ]
 

@@ -59,12 +59,34 @@ class PathCourse(models.Model):
         return f"{self.path_id} #{self.position}: {self.course_id}"
 
 
+class CourseInstructor(models.Model):
+    """A person who teaches a course: with the Instructor role they see its learners and their progress."""
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="instructor_links")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="taught_courses"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["course", "user"]
+        constraints = [models.UniqueConstraint(fields=["user", "course"], name="course_instructor_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} teaches {self.course_id}"
+
+
 class Capability(models.TextChoices):
     LEARN = "learn", "Take courses"
     VIEW_REPORTS = "view_reports", "See reports' progress"
     TEACH = "teach", "Teach and grade courses"
     MANAGE_CATALOG = "manage_catalog", "Manage the catalog"
     MANAGE_RULES = "manage_rules", "Manage entitlement rules and license pools"
+    MANAGE_JOBS = "manage_jobs", "Run and watch background jobs and sweeps"
+    VIEW_PEOPLE = "view_people", "See people and groups"
+    VIEW_AUDIT = "view_audit", "Read the audit trail"
+    VIEW_DASHBOARDS = "view_dashboards", "See dashboards and exports"
+    APPROVE_BREAK_GLASS = "approve_break_glass", "Approve a break-glass sign-in"
 
 
 class RoleTemplate(models.Model):

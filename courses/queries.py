@@ -11,7 +11,9 @@ from lms_identity.models import User
 
 from .errors import NotEntitled
 from .models import (
+    Capability,
     Course,
+    CourseInstructor,
     Enrollment,
     Grant,
     GrantState,
@@ -175,3 +177,16 @@ def team_progress(people: list[User]) -> dict[uuid.UUID, dict[str, Any]]:
 
 def list_person_grants(user_id: Any) -> QuerySet[Grant]:
     return Grant.objects.filter(user_id=user_id).select_related(*FIELDS, "rule").order_by("key", "origin_key")
+
+
+def list_taught_enrollments(instructor: Any) -> QuerySet[Enrollment]:
+    """The enrollments (learner and progress) of the courses this person is assigned to teach, when their
+    roles give the teach capability; nothing otherwise. Nothing of any other course."""
+    if Capability.TEACH not in capabilities_of(instructor):
+        return Enrollment.objects.none()
+    taught = CourseInstructor.objects.filter(user_id=instructor.pk).values("course_id")
+    return (
+        Enrollment.objects.filter(course_id__in=taught)
+        .select_related("course", "user")
+        .order_by("course__title", "user__user_name")
+    )

@@ -1,4 +1,5 @@
-"""The demo identities `make run` seeds: one demo connection, a few people and teams, an admin."""
+"""The demo identities `make run` seeds: one demo connection, a few people and teams. Grace is in "LMS
+Admins", which a demo rule maps to the L&D admin role: she signs in to /admin/ through the demo IdP."""
 
 from datetime import timedelta
 
@@ -12,7 +13,6 @@ from lms_identity.services.groups import add_group_members, create_group
 from lms_identity.services.users import create_user
 
 DEMO_SLUG = "demo"
-DEMO_ADMIN = ("admin", "admin")
 DEMO_PEOPLE = [
     # user_name, given, family, department, title, teams
     ("ada@demo.example", "Ada", "Lovelace", "Engineering", "Staff engineer", ["Engineering"]),
@@ -22,7 +22,7 @@ DEMO_PEOPLE = [
         "Hopper",
         "Engineering",
         "Engineering manager",
-        ["Engineering", "Managers"],
+        ["Engineering", "Managers", "LMS Admins"],
     ),
     ("alan@demo.example", "Alan", "Turing", "Research", "Researcher", ["Research"]),
     ("mary@demo.example", "Mary", "Jackson", "Sales", "Account executive", ["Sales"]),
@@ -65,8 +65,6 @@ def seed_identities() -> IdpConnection:
                 if group is None:
                     group = create_group(connection=connection, actor=actor, display_name=team)
                 add_group_members(group, [people[user_name].pk], actor=actor)
-        if not User.objects.filter(user_name=DEMO_ADMIN[0]).exists():
-            User.objects.create_superuser(DEMO_ADMIN[0], "", DEMO_ADMIN[1])
     return connection
 
 

@@ -54,3 +54,13 @@ class UnstorableText(InvalidValue):
 
 class NestedTooDeep(IdentityError):
     """A JSON document nests arrays and objects deeper than any valid request does."""
+
+
+class BreakGlassRefused(IdentityError):
+    """The break-glass account may not be used, or a request may not be filed or approved, and why (a
+    sentence for the person asking)."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        self.reason = reason
+        self.message = message
+        super().__init__(message)

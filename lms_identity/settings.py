@@ -145,11 +145,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "lms_identity.User"
-# Password sign-in for admins; OpenID Connect for everyone else (its get_user refuses inactive people).
+# OpenID Connect for everyone (its get_user refuses inactive people); a password only for the break-glass
+# account (lms_identity/break_glass_backend.py, which also answers permission checks as ModelBackend does).
 # django-axes first: it refuses a locked-out admin sign-in before any password is checked.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "lms_identity.break_glass_backend.BreakGlassBackend",
     "lms_identity.sso.backend.OidcBackend",
 ]
 LOGIN_URL = "/login/"
@@ -169,6 +170,10 @@ AXES_RESET_ON_SUCCESS = True
 AXES_DISABLE_ACCESS_LOG = True  # sign-ins are in the audit trail and the session index already
 AXES_CLIENT_IP_CALLABLE = "lms_identity.admin_sign_in.client_address"
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+# Break-glass (lms_identity/services/break_glass.py): the longest window a request may ask for, and the
+# shortest password `manage.py create_break_glass` accepts.
+BREAK_GLASS_MAX_MINUTES = env_int("BREAK_GLASS_MAX_MINUTES", 240)
+BREAK_GLASS_MIN_PASSWORD_LENGTH = env_int("BREAK_GLASS_MIN_PASSWORD_LENGTH", 16)
 # Reverse proxies in front of the app that append to X-Forwarded-For (0: the client connects directly).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
@@ -226,6 +231,9 @@ ALERT_WEBHOOK_URL = _env.str("ALERT_WEBHOOK_URL", default="")
 # Who has admin power besides Django's flags, permissions and groups: dotted paths to `(user) -> bool`,
 # asked by the core's adoption rule (lms_identity/services/adoption.py) without importing the app.
 ADMIN_POWER_CHECKS = ["courses.admin_roles.holds_admin_role"]
+# Run after every SSO sign-in, `(user) -> None`: recompute the person's grants and, from their roles, their
+# staff flag and permissions (courses/services/admin_access.py), so admin power follows the IdP.
+SIGN_IN_ACCESS_HOOKS = ["courses.services.sign_in_access.refresh_access"]
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -233,7 +241,8 @@ REST_FRAMEWORK = {
         "courses.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
+    # What a person may do is read from the permissions their roles give (courses/capabilities.py).
+    "DEFAULT_PERMISSION_CLASSES": ["courses.api.permissions.HasModelCapability"],
     # DRF's defaults with a JSON parser that refuses deep nesting and unstorable text as a 400.
     "DEFAULT_PARSER_CLASSES": [
         "courses.api.parsers.CheckedJSONParser",
@@ -252,7 +261,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # The schema maps every admin endpoint: admins only, like the API itself.
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAdminUser"],
+    "SERVE_PERMISSIONS": ["courses.api.permissions.CanUseAdminApi"],
 }
 
 # SCIM: limits advertised in /ServiceProviderConfig.
@@ -395,3 +404,10 @@ if SCIM_REQUEST_LOG not in {"off", "errors", "all"}:
     raise ImproperlyConfigured(f"SCIM_REQUEST_LOG must be off, errors or all, not {SCIM_REQUEST_LOG!r}")
 SCIM_REQUEST_LOG_DAYS = env_int("SCIM_REQUEST_LOG_DAYS", 14)
 MIDDLEWARE.insert(1, "provisioning.scim.request_log.ScimRequestLogMiddleware")
+
+
+# After it: /admin/ of an SSO session also needs what its connection asks of admins (MFA, a recent sign-in).
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("lms_identity.sso.session_policy.SessionPolicyMiddleware") + 1,
+    "lms_identity.sso.admin_policy.AdminSessionPolicyMiddleware",
+)

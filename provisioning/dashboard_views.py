@@ -4,8 +4,11 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+
+from courses.capabilities import DASHBOARD_PERMISSION
 
 from .dashboard_queries import dashboard_figures
 from .dashboard_series import dashboard_series
@@ -34,6 +37,9 @@ def bar_charts(figures: dict[str, Any]) -> dict[str, Any]:
 
 @staff_member_required
 def dashboard(request: HttpRequest) -> HttpResponse:
+    # Signed in to the admin is not enough: the figures are for roles with the dashboards capability.
+    if not request.user.has_perm(DASHBOARD_PERMISSION):
+        raise PermissionDenied("Your roles do not include the dashboards.")
     figures = dashboard_figures()
     context = {
         **admin.site.each_context(request),

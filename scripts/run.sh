@@ -49,7 +49,7 @@ cat <<INFO
   SCIM base URL   $PUBLIC_URL/scim/v2/
   SCIM token      $TOKEN
   Try it          curl -H "Authorization: Bearer $TOKEN" $PUBLIC_URL/scim/v2/Users
-  Admin           $PUBLIC_URL/admin/   (user admin, password admin)
+  Admin           $PUBLIC_URL/admin/   (Sign in with Demo IdP as grace/grace: L&D admin by the "LMS Admins" group)
   Learner login   $PUBLIC_URL/login/
   Health          $PUBLIC_URL/readyz   (liveness: $PUBLIC_URL/healthz)
   Metrics         curl $PUBLIC_URL/metrics   (from this machine; elsewhere METRICS_TOKEN)

@@ -3,6 +3,8 @@ import os
 import pytest
 from django.conf import settings
 
+from courses.models import RoleTemplate
+from courses.services.overrides import set_override
 from lms_identity.models import User
 from lms_identity.services.audit import Actor
 from lms_identity.services.token_cache import tokens as token_cache
@@ -78,6 +80,27 @@ def admin_client(client):
     """A client signed in to the Django admin as a superuser."""
     client.force_login(User.objects.create_superuser("lnd-admin", "lnd@example.com", "x"))
     return client
+
+
+@pytest.fixture
+def role_holder():
+    """role_holder(slug, **fields): a new person given the role template `slug` (ld-admin, auditor,
+    instructor, ...) by a manual override, so their staff flag and permissions come from the role."""
+
+    def make(slug, **fields):
+        person = UserFactory(**fields)
+        set_override(
+            person,
+            actor=Actor.system("tests"),
+            target_type="role",
+            target=RoleTemplate.objects.get(slug=slug),
+            effect="allow",
+            reason="tests",
+        )
+        person.refresh_from_db()
+        return person
+
+    return make
 
 
 @pytest.fixture

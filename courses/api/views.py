@@ -1,4 +1,5 @@
-"""The admin API (token or session auth, staff only) and the learner's course endpoint."""
+"""The admin API (token or session auth; each call needs a permission the caller's roles give, see
+courses/api/permissions.py) and the learner's course endpoint."""
 
 import uuid
 from typing import Any
@@ -235,6 +236,7 @@ def pool_grants_of(pool: LicensePool) -> QuerySet[Any]:
 
 class PersonGrantsViewSet(viewsets.GenericViewSet, mixins.ListModelMixin):
     serializer_class = s.GrantSerializer
+    capability_model = Grant  # checked before get_queryset looks the person up
 
     def get_queryset(self) -> QuerySet[Any]:
         person = get_object_or_404(User, pk=self.kwargs["user_id"])

@@ -13,7 +13,8 @@ from lms_identity.services.audit import Actor
 
 from ..matching import PERSON_FIELDS, matching_user_ids
 from ..models import EntitlementRule, Grant, GrantState, Override
-from ..targets import rule_origin_key
+from ..services.admin_access import list_holders_of_admin_power, sync_admin_access
+from ..targets import TargetType, rule_origin_key
 from .apply import apply_plan
 from .context import Context
 from .plan import Plan, plan_person
@@ -23,6 +24,7 @@ CHUNK = 2000
 # People named by id are read with IN lists of this many ids: fewer, larger lists cost less per person.
 PEOPLE_CHUNK = 5000
 ANALYZE_AFTER = 10_000
+ROLE_PREFIX = f"{TargetType.ROLE}:"
 
 
 def reconcile_people(user_ids: Iterable[Any], *, actor: Actor) -> dict[str, int]:
@@ -131,6 +133,14 @@ def _reconcile_chunk(
                 person, groups[person["id"]], overrides[person["id"]], grants[person["id"]], context, plan
             )
         apply_plan(plan, context, actor, names)
+        # Staff status and permissions follow the role grants just written (courses.services.admin_access);
+        # the full walk also re-checks whoever holds admin power without a role change (made by hand).
+        access_ids = {user_id for user_id, _, key, _, _ in plan.events if key.startswith(ROLE_PREFIX)}
+        if whole_range and found:
+            access_ids.update(list_holders_of_admin_power(found))
+        if access_ids:
+            access = sync_admin_access(access_ids, actor=actor)
+            plan.summary["admin_access_changed"] += access["changed"]
     plan.summary["people"] += len(people)
     if released is not None:
         released.update(plan.released)

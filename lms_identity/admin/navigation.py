@@ -79,6 +79,12 @@ SECTIONS: list[tuple[str, list[tuple[str, str, str, str]]]] = [
                 "provisioning.view_scimrequest",
             ),
             (
+                "Break-glass requests",
+                "emergency",
+                "admin:lms_identity_breakglassrequest_changelist",
+                "lms_identity.view_breakglassrequest",
+            ),
+            (
                 "Admin API tokens",
                 "api",
                 "admin:lms_identity_apitoken_changelist",
@@ -98,6 +104,12 @@ SECTIONS: list[tuple[str, list[tuple[str, str, str, str]]]] = [
                 "courses.view_entitlementrule",
             ),
             ("Role templates", "badge", "admin:courses_roletemplate_changelist", "courses.view_roletemplate"),
+            (
+                "Course instructors",
+                "school",
+                "admin:courses_courseinstructor_changelist",
+                "courses.view_courseinstructor",
+            ),
             (
                 "HR role mapping",
                 "account_tree",

@@ -54,6 +54,8 @@ class OidcConfigForm(forms.ModelForm):
             "idle_timeout",
             "absolute_lifetime",
             "reverify_interval",
+            "admin_require_mfa",
+            "admin_max_age",
         )
 
 

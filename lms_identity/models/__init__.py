@@ -1,5 +1,6 @@
 from .api_tokens import ApiToken
 from .audit import AuditChainHead, AuditCheckpoint, AuditEvent
+from .break_glass import BreakGlassAccount, BreakGlassRequest
 from .connections import IdpConnection, ScimToken
 from .groups import Group, Membership
 from .oidc import GroupClaimMapping, LoginRecord, OidcConfig, SubjectLink
@@ -13,6 +14,8 @@ __all__ = [
     "AuditChainHead",
     "AuditCheckpoint",
     "AuditEvent",
+    "BreakGlassAccount",
+    "BreakGlassRequest",
     "Group",
     "GroupClaimMapping",
     "IdpConnection",

@@ -76,6 +76,16 @@ class OidcConfig(models.Model):
         blank=True,
         help_text="Seconds after which the IdP is asked again, silently (prompt=none); 0 switches it off.",
     )
+    # Admin sessions (issue 12): stricter than learner sessions of the same connection.
+    admin_require_mfa = models.BooleanField(
+        default=False, help_text="Open /admin/ only to sessions whose sign-in evidenced MFA (amr/acr)."
+    )
+    admin_max_age = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Seconds after the last interactive sign-in at the IdP after which /admin/ asks for "
+        "a fresh one (prompt=login).",
+    )
 
     # Caches of what the IdP publishes, shared by every web process.
     metadata = models.JSONField(default=dict, blank=True, editable=False)

@@ -21,6 +21,8 @@ class EndCause(models.TextChoices):
     ABSOLUTE_TIMEOUT = "absolute_timeout", "Older than the connection's absolute lifetime"
     REVERIFICATION_FAILED = "reverification_failed", "The IdP refused a silent re-authentication"
     REPLACED = "replaced", "Another person signed in on the same browser"
+    ADMIN_ROLE_LOST = "admin_role_lost", "The person lost an admin role"
+    BREAK_GLASS_CLOSED = "break_glass_closed", "The break-glass window closed"
 
 
 class UserSession(models.Model):

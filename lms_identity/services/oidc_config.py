@@ -45,6 +45,8 @@ SETTABLE = frozenset(
         "idle_timeout",
         "absolute_lifetime",
         "reverify_interval",
+        "admin_require_mfa",
+        "admin_max_age",
     }
 )
 SECRET_FIELDS = frozenset({"client_secret"})  # stored encrypted (EncryptedTextField), audited as "***"

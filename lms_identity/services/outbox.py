@@ -20,6 +20,8 @@ GROUP_CHANGED = "group.changed"
 MEMBERSHIP_CHANGED = "membership.changed"
 # An IdP tried to adopt or rename an account with admin power (services/adoption.py): raise an alert.
 ADOPTION_REFUSED = "adoption.refused"
+# The break-glass account signed in, or tried to without an approved window (services/break_glass.py).
+BREAK_GLASS = "break_glass"
 
 
 def emit(kind: str, payload: dict[str, Any]) -> OutboxEvent:

@@ -13,8 +13,10 @@ changes.
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from lms_identity.errors import AdoptionRefused, IdentityError, InvalidValue, UniquenessConflict
 from lms_identity.idp_attributes import REFRESHED_AT_SIGN_IN
@@ -97,10 +99,10 @@ def sign_in_person(config: OidcConfig, user: User, claims: dict[str, Any], evide
         _link_subject(connection, claims["sub"], user)
         if user.source != Source.SCIM:
             _refresh_attributes(config, user, claims)
-        _sync_claim_groups(config, user, claims)
+        groups_changed = _sync_claim_groups(config, user, claims)
         _record_success(connection, user, evidence, created=False)
-    if user.source != Source.SCIM:
-        user.refresh_from_db()  # update_user changed its own copy of the row
+    refresh_access(user, groups_changed=groups_changed)
+    user.refresh_from_db()  # update_user and the access hooks changed their own copies of the row
     return user
 
 
@@ -137,7 +139,19 @@ def create_person(config: OidcConfig, claims: dict[str, Any], evidence: Evidence
         raise SignInRefused("account_conflict", "an account with this email already exists") from None
     except (UniquenessConflict, InvalidValue) as exc:
         raise SignInRefused("account_conflict", str(exc)) from None
+    refresh_access(user, groups_changed=True)
+    user.refresh_from_db()
     return user
+
+
+def refresh_access(user: User, *, groups_changed: bool) -> None:
+    """Recompute what the person may do now that the sign-in refreshed their groups: each hook of
+    settings.SIGN_IN_ACCESS_HOOKS (dotted paths to `(user, *, groups_changed) -> None`; `courses`
+    reconciles the person's grants when the groups claim changed their groups, and sets their admin
+    access from their roles), so admin power follows the IdP at every sign-in without the core importing
+    the app that decides it."""
+    for path in settings.SIGN_IN_ACCESS_HOOKS:
+        import_string(path)(user, groups_changed=groups_changed)
 
 
 def check_jit_allowed(config: OidcConfig, claims: dict[str, Any]) -> None:
@@ -220,11 +234,12 @@ def _claim_values(config: OidcConfig, claims: dict[str, Any]) -> set[str]:
     return {v for v in raw if isinstance(v, str)} if isinstance(raw, list) else set()
 
 
-def _sync_claim_groups(config: OidcConfig, user: User, claims: dict[str, Any]) -> None:
+def _sync_claim_groups(config: OidcConfig, user: User, claims: dict[str, Any]) -> bool:
     """Make the person's "claims" memberships exactly the mapped groups of this claim. A token without the
-    claim (or an Entra overage pointer, `_claim_names`) leaves them as they are."""
+    claim (or an Entra overage pointer, `_claim_names`) leaves them as they are. Returns whether any
+    membership changed."""
     if not config.groups_claim or config.groups_claim not in claims:
-        return
+        return False
     values = _claim_values(config, claims)
     wanted = set(
         GroupClaimMapping.objects.filter(
@@ -237,6 +252,7 @@ def _sync_claim_groups(config: OidcConfig, user: User, claims: dict[str, Any]) -
         add_group_members(group, [user.pk], actor=actor, source=GroupSource.CLAIMS)
     for group in Group.objects.filter(pk__in=current - wanted).order_by("pk"):
         remove_group_members(group, [user.pk], actor=actor, source=GroupSource.CLAIMS)
+    return wanted != current
 
 
 def _record_success(connection: IdpConnection, user: User, evidence: Evidence, *, created: bool) -> None:

@@ -2,6 +2,8 @@
 
 - Absolute lifetime: a session older than its connection's `absolute_lifetime` ends, active or not.
 - Idle timeout: a session unused for longer than `idle_timeout` ends.
+- Break-glass window: a break-glass session ends once its approved window closes (`break_glass_until`,
+  set at its sign-in by lms_identity/sso/admin_login.py).
 - Re-verification: an SSO session the IdP last vouched for more than `reverify_interval` ago is sent
   through a silent re-authentication (`prompt=none`, as mozilla-django-oidc's SessionRefresh does, but
   per connection); the IdP answering login_required/interaction_required ends it (see the callback).
@@ -93,6 +95,9 @@ class SessionPolicyMiddleware:
         now = time.time()
         connection_id = session.get(session_keys.CONNECTION)
         signed_in = session.get(session_keys.SIGNED_IN_AT)
+        break_glass_until = session.get(session_keys.BREAK_GLASS_UNTIL)
+        if break_glass_until is not None and now >= break_glass_until:
+            return self.end(request, EndCause.BREAK_GLASS_CLOSED)
         if signed_in is None:  # a session from before this policy: it starts now
             start_policy(session, connection_id)
             return None

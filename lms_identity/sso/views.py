@@ -265,11 +265,11 @@ class SsoCallbackView(OIDCAuthenticationCallbackView):
             )
         self.user = user
         self.next_url = entry.get("next")
-        start_session(request, url_config, user)
+        start_session(request, url_config, user, interactive=not entry.get("silent"))
         return HttpResponseRedirect(self.next_url or LANDING)
 
 
-def start_session(request: HttpRequest, config: OidcConfig, user: Any) -> None:
+def start_session(request: HttpRequest, config: OidcConfig, user: Any, *, interactive: bool = True) -> None:
     """Log the person in and index the session with its connection, IdP session, ID token and device.
     A silent re-verification of the same person keeps the session's sign-in time (absolute lifetime);
     another person signing in on this browser ends the previous person's session first."""
@@ -286,6 +286,9 @@ def start_session(request: HttpRequest, config: OidcConfig, user: Any) -> None:
     session[session_keys.SID] = signed_in.sid
     session[session_keys.SIGNED_IN_AT] = signed_in_at  # a re-verification keeps the first sign-in's
     session_policy.start_policy(session, config.connection_id)
+    if interactive or session.get(session_keys.AUTHENTICATED_AT) is None:
+        session[session_keys.AUTHENTICATED_AT] = time.time()
+    session[session_keys.MFA] = signed_in.mfa
     session.save()
     index_session(
         user,

@@ -57,6 +57,22 @@ def alert_refused_adoption(payload: dict[str, Any]) -> Alert:
     )
 
 
+def alert_break_glass(payload: dict[str, Any]) -> Alert:
+    """Raise the alert of a break-glass sign-in (the core's break_glass outbox event): one per approved
+    request used, and one open alert counting refused attempts."""
+    address = payload.get("address") or "an unknown address"
+    if payload.get("action") == "break_glass.used":
+        return raise_alert(
+            f"break_glass.used.{payload.get('request')}",
+            f"The break-glass account signed in from {address} under approved request "
+            f"#{payload.get('request')}. Check the audit trail for what it does until the window closes.",
+        )
+    return raise_alert(
+        "break_glass.refused",
+        f"The break-glass account's password was used from {address} without an approved request.",
+    )
+
+
 def resolve_alert(key: str) -> int:
     """Close the open alert for `key` (the condition is gone). Returns how many were closed."""
     return Alert.objects.filter(key=key, resolved_at__isnull=True).update(resolved_at=timezone.now())

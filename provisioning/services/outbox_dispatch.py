@@ -25,7 +25,7 @@ from lms_identity.models import Membership, OutboxEvent
 from lms_identity.services import outbox
 from provisioning import queue
 
-from .alerts import alert_refused_adoption
+from .alerts import alert_break_glass, alert_refused_adoption
 from .latency import leavers_of
 from .mass_deactivation import hold_mass_deactivations
 
@@ -49,6 +49,7 @@ class DispatchPlan:
     leavers: dict[str, list[Any]] = field(default_factory=dict)
     rule_ids: set[int] = field(default_factory=set)
     refused_adoptions: list[dict[str, Any]] = field(default_factory=list)
+    break_glass: list[dict[str, Any]] = field(default_factory=list)
     ignored: int = 0
 
     def add(self, event: OutboxEvent) -> None:
@@ -63,6 +64,8 @@ class DispatchPlan:
             self.rule_ids.add(int(payload["rule_id"]))
         elif event.kind == outbox.ADOPTION_REFUSED:
             self.refused_adoptions.append(payload)
+        elif event.kind == outbox.BREAK_GLASS:
+            self.break_glass.append(payload)
         else:
             self.ignored += 1
 
@@ -113,6 +116,8 @@ def _dispatch_batch(batch_size: int) -> dict[str, int]:
             tasks = _publish(plan)
             for refusal in plan.refused_adoptions:
                 alert_refused_adoption(refusal)
+            for attempt in plan.break_glass:
+                alert_break_glass(attempt)
             OutboxEvent.objects.filter(pk__in=claimed).update(
                 dispatched_at=timezone.now(), attempts=F("attempts") + 1
             )

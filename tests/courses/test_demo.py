@@ -34,3 +34,13 @@ def test_the_demo_manager_sees_her_team():
     page = client.get("/learn/team/").content.decode()
 
     assert "Ada Lovelace" in page and "Mary Jackson" in page
+
+
+def test_the_demo_ld_admin_gets_the_admin_from_her_group_and_nobody_has_a_password():
+    call_command("seed_demo")
+
+    grace = User.objects.get(user_name="grace@demo.example")
+    ada = User.objects.get(user_name="ada@demo.example")
+    assert grace.is_staff and grace.has_perm("courses.change_entitlementrule") and not grace.is_superuser
+    assert not ada.is_staff
+    assert not User.objects.filter(is_superuser=True).exists()

@@ -1,10 +1,12 @@
-"""Admin password sign-in: django-axes locks an account and an address after repeated failures."""
+"""Admin password sign-in (the break-glass account's, inside an approved window): django-axes locks an
+account and an address after repeated failures."""
 
 import pytest
 from django.contrib.auth import authenticate
 from django.test import Client, RequestFactory
+from django.utils import timezone
 
-from lms_identity.models import AuditEvent, User, UserSession
+from lms_identity.models import AuditEvent, BreakGlassAccount, BreakGlassRequest, User, UserSession
 from provisioning.models import Alert
 
 pytestmark = pytest.mark.django_db
@@ -24,6 +26,21 @@ def admins():
         User.objects.create_superuser("root-admin", "root@example.com", "right-password"),
         User.objects.create_superuser("other-admin", "other@example.com", "other-password"),
     )
+
+
+def _break_glass(user):
+    """Make the person the break-glass account, with approved windows open for a few sign-ins."""
+    BreakGlassAccount.objects.create(user=user)
+    now = timezone.now()
+    for _ in range(3):
+        BreakGlassRequest.objects.create(
+            reason="tests",
+            minutes=60,
+            requested_by=user,
+            approved_at=now,
+            window_ends_at=now + timezone.timedelta(hours=1),
+        )
+    return user
 
 
 def _sign_in(user_name, password, address=ATTACKER):
@@ -52,6 +69,7 @@ def test_repeated_wrong_passwords_lock_the_account_even_for_the_right_one(admins
 
 
 def test_fewer_failures_than_the_limit_lock_nothing(admins):
+    _break_glass(admins[0])
     _fail("root-admin", LIMIT - 1)
 
     response, client = _sign_in("root-admin", "right-password")
@@ -74,6 +92,7 @@ def test_the_lock_out_is_audited_and_raises_one_alert_naming_the_account(admins)
 
 
 def test_another_account_from_another_address_is_unaffected(admins):
+    _break_glass(admins[1])
     _fail("root-admin", LIMIT)
 
     response, client = _sign_in("other-admin", "other-password", OTHER_ADDRESS)
@@ -95,6 +114,7 @@ def test_the_locked_address_is_refused_for_every_account(admins):
 
 
 def test_a_refused_sso_sign_in_counts_for_nothing(admins):
+    _break_glass(admins[0])
     request = RequestFactory().get("/sso/okta/callback/", REMOTE_ADDR=ATTACKER)
     for _ in range(LIMIT + 1):
         authenticate(request, username="root-admin", password="wrong")
@@ -106,6 +126,7 @@ def test_a_refused_sso_sign_in_counts_for_nothing(admins):
 
 
 def test_behind_a_trusted_proxy_the_forwarded_address_is_the_one_locked(admins, settings):
+    _break_glass(admins[1])
     settings.TRUSTED_PROXY_COUNT = 1
     proxy = "10.0.0.1"
     for _ in range(LIMIT):
@@ -123,6 +144,7 @@ def test_behind_a_trusted_proxy_the_forwarded_address_is_the_one_locked(admins, 
 
 
 def test_an_admin_password_sign_in_is_indexed_so_deactivation_can_end_it(admins):
+    _break_glass(admins[0])
     response, client = _sign_in("root-admin", "right-password")
 
     assert response.status_code == 302

@@ -14,8 +14,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def lnd_admin():
-    return UserFactory(user_name="api-admin@example.com", is_staff=True)
+def lnd_admin(role_holder):
+    return role_holder("ld-admin", user_name="api-admin@example.com")
 
 
 def _api(raw):

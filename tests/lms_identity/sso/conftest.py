@@ -175,6 +175,35 @@ ACME_ACCOUNTS = [
         "acr": "urn:lms:acr:pwd",
     },
 ]
+ACME_ACCOUNTS.append(
+    {
+        "username": "lena",
+        "password": "pw-lena",
+        "sub": "acme-lena",
+        "email": "lena@acme.test",
+        "email_verified": True,
+        "given_name": "Lena",
+        "family_name": "Learning",
+        "groups": ["LMS Admins"],
+        "amr": ["pwd", "mfa", "otp"],
+        "acr": "urn:lms:acr:mfa",
+    }
+)
+for name, group in (("audrey", "LMS Auditors"), ("ivan", "Instructors")):
+    ACME_ACCOUNTS.append(
+        {
+            "username": name,
+            "password": f"pw-{name}",
+            "sub": f"acme-{name}",
+            "email": f"{name}@acme.test",
+            "email_verified": True,
+            "given_name": name.title(),
+            "family_name": "Acme",
+            "groups": [group],
+            "amr": ["pwd", "mfa", "otp"],
+            "acr": "urn:lms:acr:mfa",
+        }
+    )
 GLOBEX_ACCOUNTS = [
     {
         "username": "zoe",

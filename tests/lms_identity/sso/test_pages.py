@@ -78,12 +78,12 @@ def test_sign_out_without_an_end_session_endpoint_ends_our_session_and_says_the_
     assert (ended.context["cause"], ended.context["sessions_ended"]) == ("logout", 1)
 
 
-def test_admin_password_login_still_works(client):
+def test_admin_password_login_is_off_for_an_ordinary_superuser(client):
     User.objects.create_superuser("root", "root@example.com", "correct horse")
 
     response = client.post("/admin/login/?next=/admin/", {"username": "root", "password": "correct horse"})
 
-    assert response.status_code == 302 and client.get("/admin/").status_code == 200
+    assert response.status_code == 403 and client.get("/admin/").status_code == 302
 
 
 def test_add_connection_configures_oidc_and_prints_the_urls_but_never_the_secret():

@@ -200,7 +200,9 @@ def test_a_returning_sign_in_costs_the_same_queries_with_ten_mapped_groups_as_wi
     Membership.objects.all().delete()
     with_ten = returning_sign_in_queries(fake_idp, names)
 
-    assert with_ten == with_one <= 40
+    # 40, plus the admin-access recompute every sign-in makes (courses.services.admin_access: the
+    # person's row lock, role grants, permissions and auth groups, in a savepoint).
+    assert with_ten == with_one <= 46
     assert Membership.objects.filter(source="claims").count() == 10
 
 
