@@ -1,6 +1,6 @@
 """Screenshots of the admin console for the README: `python scripts/screenshots.py URL [OUT_DIR]`.
 
-Signs in to a running demo (`make run`) as the demo admin (admin / admin) with Debian's Chromium and
+Signs in to a running demo (`make run`) as the demo L&D admin (grace / grace, through the demo IdP) with Debian's Chromium and
 saves the dashboard and a person page at 1366 px wide (the laptop width every page must fit)."""
 
 import sys
@@ -29,10 +29,13 @@ def main(base_url: str, out_dir: Path) -> None:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox"])
         page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
+        # Admins sign in through the IdP: Grace is an L&D admin by the demo IdP's "LMS Admins" group.
         page.goto(f"{base_url}/admin/login/")
-        page.fill("#id_username", "admin")
-        page.fill("#id_password", "admin")
-        page.click("button[type=submit]")
+        page.click("a.sso-button")
+        page.fill("#username", "grace")
+        page.fill("#password", "grace")
+        page.click("#submit")
+        page.wait_for_url(f"{base_url}/admin/**")
         page.goto(f"{base_url}{PAGES['dashboard']}")
         page.wait_for_timeout(800)  # the charts animate in
         shoot(page, out_dir / "dashboard.png")

@@ -4,6 +4,7 @@ var/screenshots/ for a person to look at."""
 from pathlib import Path
 
 import pytest
+from django.test import Client
 
 from lms_identity.models import User
 
@@ -17,16 +18,19 @@ def console(browser_live_server, transactional_db, chromium, settings):
     settings.ALLOWED_HOSTS = ["127.0.0.1", "testserver"]
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False
-    User.objects.create_superuser("lnd-admin", "lnd@example.com", "pw-lnd")
+    # Admins sign in through SSO (tests/lms_identity/sso/test_browser_admin_sso.py drives that); the
+    # console's own tests start from a session made on the server for a superuser.
+    admin = User.objects.create_superuser("lnd-admin", "lnd@example.com", "pw-lnd")
+    signed_in = Client()
+    signed_in.force_login(admin)
     context = chromium.new_context(viewport=LAPTOP)
     page = context.new_page()
     page.set_default_timeout(15000)
     page.base = browser_live_server.url
-    page.goto(f"{page.base}/admin/login/")
-    page.fill("#id_username", "lnd-admin")
-    page.fill("#id_password", "pw-lnd")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{page.base}/admin/")
+    context.add_cookies(
+        [{"name": "sessionid", "value": signed_in.cookies["sessionid"].value, "url": page.base}]
+    )
+    page.goto(f"{page.base}/admin/")
     yield page
     context.close()
 
