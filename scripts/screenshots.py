@@ -1,7 +1,8 @@
 """Screenshots of the admin console for the README: `python scripts/screenshots.py URL [OUT_DIR]`.
 
-Signs in to a running demo (`make run`) as the demo L&D admin (grace / grace, through the demo IdP) with Debian's Chromium and
-saves the dashboard and a person page at 1366 px wide (the laptop width every page must fit)."""
+Signs in to a running demo (`make run`) as the demo L&D admin (grace / grace, through the demo IdP) with
+Debian's Chromium and saves the dashboard and a person page at 1366 px wide (the laptop width every page
+must fit)."""
 
 import sys
 from pathlib import Path
