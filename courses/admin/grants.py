@@ -17,13 +17,14 @@ from courses.models import (
 )
 from courses.services.overrides import remove_override, set_override, with_article
 from courses.targets import target_key
+from lms_identity.admin.read_only import ReadOnlyAdminMixin
 from lms_identity.services.audit import Actor
 
 from .summaries import summary_text, target_field
 
 
 @admin.register(Grant)
-class GrantAdmin(ModelAdmin):
+class GrantAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = ("user", "target_title", "target_type", "why", "state", "grace_until", "updated_at")
     list_filter = ("state", "origin", "target_type")
     search_fields = ("user__user_name", "user__display_name", "key")
@@ -37,15 +38,6 @@ class GrantAdmin(ModelAdmin):
     @admin.display(description="Why", ordering="origin_key")
     def why(self, grant: Grant) -> str:
         return origin_label(grant)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class OverrideForm(forms.ModelForm):

@@ -4,6 +4,7 @@ pools' utilization alerts, and one audit event per changed grant, all with bulk 
 import uuid
 
 from lms_identity.models import AuditEvent
+from lms_identity.models.audit import RECORDED_FIELDS
 from lms_identity.services.audit import Actor
 from lms_identity.services.audit_sealer import seal_after_commit
 
@@ -29,19 +30,7 @@ GRANT_COLUMNS = (
     "created_at",
     "updated_at",
 )
-AUDIT_COLUMNS = (
-    "at",
-    "actor_type",
-    "actor_id",
-    "actor_label",
-    "action",
-    "target_type",
-    "target_id",
-    "target_label",
-    "connection_id",
-    "changes",
-    "context",
-)
+AUDIT_COLUMNS = RECORDED_FIELDS
 
 
 def apply_plan(plan: Plan, context: Context, actor: Actor, names: dict[uuid.UUID, str]) -> None:

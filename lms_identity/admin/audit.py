@@ -16,8 +16,11 @@ from django.utils.html import format_html
 from unfold.admin import ModelAdmin
 
 from lms_identity.models import AuditChainHead, AuditCheckpoint, AuditEvent, IdpConnection
+from lms_identity.models.audit import RECORDED_FIELDS
 from lms_identity.services.audit import Actor, record_event
 from lms_identity.services.audit_chain import verify_chain
+
+from .read_only import ReadOnlyAdminMixin
 
 # Links from a person's page and the export keep these as plain query-string lookups.
 EXTRA_LOOKUPS = {
@@ -28,22 +31,7 @@ EXTRA_LOOKUPS = {
     "at__gte",
     "at__lt",
 }
-EXPORT_COLUMNS = (
-    "seq",
-    "at",
-    "actor_type",
-    "actor_id",
-    "actor_label",
-    "action",
-    "target_type",
-    "target_id",
-    "target_label",
-    "connection_id",
-    "changes",
-    "context",
-    "redacted",
-    "chain_hash",
-)
+EXPORT_COLUMNS = ("seq", *RECORDED_FIELDS, "redacted", "chain_hash")
 EXPORT_CHUNK = 2000
 # A cell a spreadsheet would run as a formula (display names come from the IdPs).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -77,7 +65,7 @@ def _cell(value: Any) -> Any:
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = ("at", "actor", "action", "target_type", "target_label", "connection_name", "seq")
     list_filter = ("action", "actor_type", ConnectionFilter, "redacted")
     list_select_related = ("connection",)
@@ -85,15 +73,6 @@ class AuditEventAdmin(ModelAdmin):
     date_hierarchy = "at"
     show_full_result_count = False  # counting a million events on every page is the slow part
     change_list_template = "admin/lms_identity/auditevent/change_list.html"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:  # type: ignore[override]
         return lookup in EXTRA_LOOKUPS or super().lookup_allowed(lookup, value, request)

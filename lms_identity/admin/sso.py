@@ -15,6 +15,7 @@ from lms_identity.models import GroupClaimMapping, LoginRecord, OidcConfig, Subj
 from lms_identity.services.audit import Actor
 from lms_identity.services.oidc_config import (
     SETTABLE,
+    SETTABLE_FIELDS,
     IdpUnavailable,
     configure_oidc,
     get_metadata,
@@ -22,6 +23,8 @@ from lms_identity.services.oidc_config import (
     sso_urls,
     unmap_group_claim,
 )
+
+from .read_only import ReadOnlyAdminMixin
 
 
 class OidcConfigForm(forms.ModelForm):
@@ -34,29 +37,7 @@ class OidcConfigForm(forms.ModelForm):
 
     class Meta:
         model = OidcConfig
-        fields = (
-            "connection",
-            "issuer",
-            "client_id",
-            "client_secret",
-            "scopes",
-            "algorithms",
-            "claim_mapping",
-            "groups_claim",
-            "jit_policy",
-            "jit_required_group",
-            "allowed_domains",
-            "mfa_policy",
-            "mfa_amr_values",
-            "mfa_acr_values",
-            "max_age",
-            "user_join",
-            "idle_timeout",
-            "absolute_lifetime",
-            "reverify_interval",
-            "admin_require_mfa",
-            "admin_max_age",
-        )
+        fields = ("connection", *SETTABLE_FIELDS)
 
 
 @admin.register(OidcConfig)
@@ -143,15 +124,8 @@ class GroupClaimMappingAdmin(ModelAdmin):
             unmap_group_claim(mapping, actor=Actor.of_admin(request.user))
 
 
-class ReadOnlyAdmin(ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+class ReadOnlyAdmin(ReadOnlyAdminMixin, ModelAdmin):
+    """Sign-ins and subject links are records of what happened at sign-in."""
 
 
 @admin.register(SubjectLink)

@@ -39,6 +39,22 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
         return self.filter(seq__isnull=True)
 
 
+# The fields a writer records (the chain's own fields aside), in the order bulk writers and exports use.
+RECORDED_FIELDS = (
+    "at",
+    "actor_type",
+    "actor_id",
+    "actor_label",
+    "action",
+    "target_type",
+    "target_id",
+    "target_label",
+    "connection_id",
+    "changes",
+    "context",
+)
+
+
 class AuditEvent(models.Model):
     """Who did what to whom, and what changed. Written in the same transaction as the change."""
 

@@ -25,30 +25,30 @@ METADATA_TTL = timedelta(hours=24)
 JWKS_REFETCH_INTERVAL = timedelta(minutes=1)
 HTTP_TIMEOUT = (3.05, 10)  # connect, read (seconds): an IdP that hangs never holds a web worker for long
 
-SETTABLE = frozenset(
-    {
-        "issuer",
-        "client_id",
-        "client_secret",
-        "scopes",
-        "algorithms",
-        "claim_mapping",
-        "groups_claim",
-        "jit_policy",
-        "jit_required_group",
-        "allowed_domains",
-        "mfa_policy",
-        "mfa_amr_values",
-        "mfa_acr_values",
-        "max_age",
-        "user_join",
-        "idle_timeout",
-        "absolute_lifetime",
-        "reverify_interval",
-        "admin_require_mfa",
-        "admin_max_age",
-    }
+# What an admin or a command may set, in the order the admin form shows it.
+SETTABLE_FIELDS = (
+    "issuer",
+    "client_id",
+    "client_secret",
+    "scopes",
+    "algorithms",
+    "claim_mapping",
+    "groups_claim",
+    "jit_policy",
+    "jit_required_group",
+    "allowed_domains",
+    "mfa_policy",
+    "mfa_amr_values",
+    "mfa_acr_values",
+    "max_age",
+    "user_join",
+    "idle_timeout",
+    "absolute_lifetime",
+    "reverify_interval",
+    "admin_require_mfa",
+    "admin_max_age",
 )
+SETTABLE = frozenset(SETTABLE_FIELDS)
 SECRET_FIELDS = frozenset({"client_secret"})  # stored encrypted (EncryptedTextField), audited as "***"
 MAX_SECRET_LENGTH = 500
 

@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 from unfold.admin import ModelAdmin
 
+from lms_identity.admin.read_only import ReadOnlyAdminMixin
 from provisioning.models import ScimRequest
 
 
@@ -29,7 +30,7 @@ class OutcomeFilter(admin.SimpleListFilter):
 
 
 @admin.register(ScimRequest)
-class ScimRequestAdmin(ModelAdmin):
+class ScimRequestAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = ("at", "connection", "method", "path", "status", "scim_type", "detail", "duration")
     list_filter = (OutcomeFilter, "connection", "method", "status")
     list_select_related = ("connection",)
@@ -50,15 +51,6 @@ class ScimRequestAdmin(ModelAdmin):
         "redacted_answer",
     )
     readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description="duration", ordering="duration_ms")
     def duration(self, obj: ScimRequest) -> str:
