@@ -20,11 +20,18 @@ QUOTED = re.compile(r"""("[^"]*"|'[^']*'|[^\s"',;]+@[^\s"',;]+)""")  # quoted pa
 MAX_TEXT = 500
 
 
-def redact_json(value: Any, key: str = "") -> Any:
+# Deeper than any SCIM body goes (the views refuse more than json_input.MAX_DEPTH): the rest is one mark,
+# so a body nested hundreds deep, which the log still records, cannot exhaust the stack.
+MAX_DEPTH = 40
+
+
+def redact_json(value: Any, key: str = "", depth: int = 0) -> Any:
+    if isinstance(value, dict | list) and depth >= MAX_DEPTH:
+        return REDACTED
     if isinstance(value, dict):
-        return {_key(k): redact_json(v, k) for k, v in value.items()}
+        return {_key(k): redact_json(v, k, depth + 1) for k, v in value.items()}
     if isinstance(value, list):
-        return [redact_json(item, key) for item in value]
+        return [redact_json(item, key, depth + 1) for item in value]
     if key in KEPT_VALUES and (value is None or isinstance(value, bool | int | float | str)):
         return redact_text(value) if isinstance(value, str) else value
     if value is None or isinstance(value, bool):
