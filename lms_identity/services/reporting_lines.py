@@ -61,7 +61,6 @@ def link_waiting_reports(user: User, *, actor: Actor) -> None:
     waiting = (
         User.objects.select_for_update()
         .filter(connection_id=user.connection_id, pending_manager_ref__in=refs)
-        .exclude(pending_manager_ref="")  # spelled out so PostgreSQL uses the partial index
         .exclude(pk=user.pk)
     )
     for report in waiting.order_by("pk"):
