@@ -124,7 +124,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         indexes = [
             models.Index(fields=["connection", "id"], name="user_connection_id_idx"),
             models.Index(fields=["connection", "external_id"], name="user_connection_extid_idx"),
-            models.Index(fields=["connection", "pending_manager_ref"], name="user_pending_manager_idx"),
+            # The few people waiting for a manager not provisioned yet: every create looks here for its
+            # reports, and a person with no pending reference (nearly all) adds no entry on insert.
+            models.Index(
+                fields=["connection", "pending_manager_ref"],
+                condition=~Q(pending_manager_ref=""),
+                name="user_waiting_report_idx",
+            ),
             # SCIM list pages deep into a connection's live people find their ids in this partial index
             # alone (no table rows read); the total comes from LivePeopleCount.
             models.Index(

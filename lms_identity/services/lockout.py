@@ -31,7 +31,7 @@ ACTIVITY_FIELDS = ("is_active", "deactivated_at", "deleted_at")
 def deactivate_user(user: User, *, actor: Actor, reason: str = "") -> bool:
     """Lock the person out: inactive, every session deleted, audited with the reason, in one transaction
     that locks their row. Idempotent: returns False when they were already inactive. Emits
-    user.deactivated and user.changed."""
+    user.deactivated (the one outbox event: the dispatcher reconciles the people of either kind)."""
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
         if not user.is_active:
@@ -39,7 +39,6 @@ def deactivate_user(user: User, *, actor: Actor, reason: str = "") -> bool:
         lock_out(user, actor=actor, reason=reason)
         user.version += 1
         user.save(update_fields=[*ACTIVITY_FIELDS, "version", "updated_at"])
-        outbox.emit(outbox.USER_CHANGED, {"user_ids": [str(user.pk)]})
     return True
 
 

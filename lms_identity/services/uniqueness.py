@@ -17,10 +17,16 @@ UNIQUE_CONSTRAINT_FIELDS = {
 
 
 def save_unique(user: User, **kwargs: Any) -> None:
-    """user.save(**kwargs) in a savepoint; a unique-constraint clash raises UniquenessConflict."""
+    """user.save(**kwargs); a unique-constraint clash raises UniquenessConflict.
+
+    No savepoint of its own (two statements per save): it runs inside the atomic block of the user
+    service that called it, and the UniquenessConflict leaves that block, which rolls back the whole
+    change (to its own savepoint when a caller's transaction surrounds it, as at SSO sign-in, so that
+    caller can go on). Nothing may run a query between this clash and the end of that block."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("save_unique runs inside the calling service's transaction.atomic() block")
     try:
-        with transaction.atomic():
-            user.save(**kwargs)
+        user.save(**kwargs)
     except IntegrityError as exc:
         field = _clashing_field(exc)
         raise UniquenessConflict(field, f"{field} is already taken") from None

@@ -8,6 +8,7 @@ in (lockout), the checks on written values (attribute_checks), and the manager c
 
 from typing import Any
 
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db import transaction
 from django.utils import timezone
 
@@ -64,7 +65,10 @@ def create_user(
             adopted = True
         else:
             user = User(connection=connection, source=source, **attrs)
-            user.set_unusable_password()
+            # "!" alone: Django treats any password starting with it as unusable (no sign-in by password),
+            # without make_password(None)'s 40 random characters. A new person has no session its hash
+            # could have to invalidate.
+            user.password = UNUSABLE_PASSWORD_PREFIX
             if not user.is_active:
                 user.deactivated_at = timezone.now()
             save_unique(user, force_insert=True)
@@ -79,11 +83,13 @@ def create_user(
 
 def update_user(
     user: User, *, actor: Actor, changes: dict[str, Any], expected_version: int | None = None
-) -> list[str]:
+) -> tuple[User, list[str]]:
     """Apply the attribute changes that differ from what is stored, atomically. `is_active` False locks
-    the person out (lockout: sessions end in this transaction), True lets them back in. Returns the names
-    changed; an empty list means nothing changed and nothing was written. Raises VersionMismatch for a
-    stale ETag, AdoptionRefused when an IdP would rename an account with admin power."""
+    the person out (lockout: sessions end in this transaction, and its user.deactivated event is the
+    outbox event), True lets them back in. Returns the row as locked and saved (what a response shows,
+    without reading it again) and the names changed; an empty list means nothing changed and nothing was
+    written. Raises VersionMismatch for a stale ETag, AdoptionRefused when an IdP would rename an account
+    with admin power."""
     changes = dict(changes)
     manager_ref = changes.pop(MANAGER_KEY, None) if MANAGER_KEY in changes else ...
     check_attributes(changes)
@@ -106,15 +112,18 @@ def update_user(
                 lock_out(user, actor=actor, reason="active set to false")
             changed.append("is_active")
         if not changed:
-            return []
+            return user, []
         user.version += 1
         save_unique(user, update_fields=[*_db_fields(changed), "version", "updated_at"])
         if diff:
             record_event(actor, "user.updated", user, changes=diff)
         if "user_name" in diff or "external_id" in diff:
             link_waiting_reports(user, actor=actor)
-        outbox.emit(outbox.USER_CHANGED, {"user_ids": [str(user.pk)]})
-    return changed
+        if activity is None or activity[1]:
+            # A lock-out's user.deactivated names the person already: the dispatcher reconciles them
+            # for either kind, and that one also carries the leaver's timing.
+            outbox.emit(outbox.USER_CHANGED, {"user_ids": [str(user.pk)]})
+    return user, changed
 
 
 def delete_user(user: User, *, actor: Actor, expected_version: int | None = None) -> bool:

@@ -113,12 +113,12 @@ class UsersView(UserViewMixin):
         return self.updated(user, adapter.changes)
 
     def updated(self, user: User, changes: dict[str, Any]) -> HttpResponse:
-        """Apply a PUT's or PATCH's changes and answer with the person as they now are (read back: the
-        service changed its own locked copy of the row)."""
-        user_services.update_user(
+        """Apply a PUT's or PATCH's changes and answer with the person as they now are: rendered from the
+        row the service locked and saved (no read back)."""
+        saved, _ = user_services.update_user(
             user, actor=self.actor, changes=changes, expected_version=self.expected_version()
         )
-        return self.render(self.get_rendered_user(str(user.pk)))
+        return self.render(saved)
 
     def delete(self, request: HttpRequest, uuid: str | None = None) -> HttpResponse:
         if uuid is None:
