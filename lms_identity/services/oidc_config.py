@@ -12,6 +12,7 @@ from typing import Any
 
 import jwt
 import requests
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -236,8 +237,6 @@ def _check(changes: dict[str, Any]) -> None:
 
 def sso_urls(connection: IdpConnection) -> dict[str, str]:
     """The values to register at the IdP for this connection, on settings.PUBLIC_URL."""
-    from django.conf import settings
-
     base = f"{settings.PUBLIC_URL}/sso/{connection.slug}"
     return {
         "redirect_uri": f"{base}/callback/",
