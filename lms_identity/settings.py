@@ -231,6 +231,9 @@ ALERT_WEBHOOK_URL = _env.str("ALERT_WEBHOOK_URL", default="")
 # Who has admin power besides Django's flags, permissions and groups: dotted paths to `(user) -> bool`,
 # asked by the core's adoption rule (lms_identity/services/adoption.py) without importing the app.
 ADMIN_POWER_CHECKS = ["courses.admin_roles.holds_admin_role"]
+# The connection page's request figures come from the SCIM request log, which lives in provisioning (the
+# core imports neither app): a function of a connection id returning its ConnectionHealth.
+SCIM_REQUEST_HEALTH = "provisioning.services.request_log.get_connection_health"
 # Run after every SSO sign-in, `(user) -> None`: recompute the person's grants and, from their roles, their
 # staff flag and permissions (courses/services/admin_access.py), so admin power follows the IdP.
 SIGN_IN_ACCESS_HOOKS = ["courses.services.sign_in_access.refresh_access"]

@@ -4,6 +4,7 @@ with overlap and revoked, the OIDC URLs, a discovery test and health."""
 import re
 
 import pytest
+from django.test import Client
 
 from lms_identity.models import AuditEvent, ScimToken
 from lms_identity.services.audit import Actor
@@ -128,3 +129,13 @@ def test_a_connection_cannot_be_deleted_from_the_admin(admin_client, connection)
     )
 
     assert response.status_code == 403
+
+
+def test_health_shows_the_failed_scim_requests_with_their_scim_type(admin_client, connection, scim_token):
+    idp = Client(HTTP_AUTHORIZATION=f"Bearer {scim_token}")
+    idp.post("/scim/v2/Users", data="{}", content_type="application/scim+json")  # no userName: 400
+
+    page = admin_client.get(page_url(connection)).content.decode()
+
+    assert re.search(r'id="scim-errors-24h"><a [^>]+>1<', page)
+    assert "invalidValue" in page or "invalidSyntax" in page
