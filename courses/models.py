@@ -11,7 +11,9 @@ from .targets import TargetType as TargetType
 from .targets import key_of, target_of
 
 
-class Course(models.Model):
+class CatalogEntry(models.Model):
+    """What a course and a learning path share: a slug, a title and whether learners see it."""
+
     slug = models.SlugField(max_length=100, unique=True)
     title = models.CharField(max_length=255)
     description = models.TextField(blank=True, default="")
@@ -20,28 +22,21 @@ class Course(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        abstract = True
         ordering = ["title", "id"]
 
     def __str__(self) -> str:
         return self.title
 
 
-class LearningPath(models.Model):
+class Course(CatalogEntry):
+    """A course in the catalog (Meta and ordering come from CatalogEntry)."""
+
+
+class LearningPath(CatalogEntry):
     """An ordered series of courses; a grant of the path opens every course in it."""
 
-    slug = models.SlugField(max_length=100, unique=True)
-    title = models.CharField(max_length=255)
-    description = models.TextField(blank=True, default="")
-    published = models.BooleanField(default=False)
     courses = models.ManyToManyField(Course, through="PathCourse", related_name="paths")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["title", "id"]
-
-    def __str__(self) -> str:
-        return self.title
 
 
 class PathCourse(models.Model):
