@@ -28,9 +28,11 @@ lint: install
 	.venv/bin/ruff format --check .
 	SECRET_KEY=$${SECRET_KEY:-lint-only-secret} .venv/bin/mypy lms_identity provisioning courses
 
-# Two pytest-xdist workers: on two cores the suite took 304-432 s against 520+ s in one process (each
-# worker gets its own database, ports and Redis: tests/parallel.py). PYTEST_WORKERS=0 runs it in one process.
-PYTEST_WORKERS ?= 2
+# One process by default: two pytest-xdist workers are faster on two cores (about 3 against 5 minutes), but
+# two of three CI-like runs on 2026-12-02 ended in an xdist INTERNALERROR ("crashitem": a worker finished
+# with a browser test still pending) that we have not explained yet. PYTEST_WORKERS=2 runs them in
+# parallel (each worker gets its own database, ports and Redis: tests/parallel.py).
+PYTEST_WORKERS ?= 0
 
 test: install browser node lint
 	SECRET_KEY=$${SECRET_KEY:-test-only-secret} $(PY) -m pytest -q -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
