@@ -19,7 +19,7 @@ from typing import Any
 import jwt
 
 from bench import db, report
-from bench.context import STUB_PORT, Bench, Skip
+from bench.context import Bench, Skip
 from bench.loadgen import percentile
 from bench.report import Section
 
@@ -45,7 +45,7 @@ def run(bench: Bench, section: Section) -> None:
     size = 50_000 if bench.quick else 1_000_000
     count = 60 if bench.quick else 300
     bench.fresh_database("sessions")
-    idp = StubIdp(STUB_PORT, CLIENT_ID)
+    idp = StubIdp(bench.stub_port, CLIENT_ID)
     try:
         connection, _ = upsert_connection("bench-sessions", actor=Actor.system("bench"))
         configure_oidc(
