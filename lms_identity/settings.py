@@ -154,7 +154,6 @@ AUTHENTICATION_BACKENDS = [
     "lms_identity.sso.backend.OidcBackend",
 ]
 LOGIN_URL = "/login/"
-LOGIN_REDIRECT_URL = "/learn/"
 
 # Admin password sign-in throttled by django-axes, per account and per address (lms_identity.admin_sign_in):
 # ADMIN_LOGIN_FAILURE_LIMIT failures lock the account (from every address) and the address (for every
