@@ -6,6 +6,7 @@ from django.conf import settings
 from courses.models import RoleTemplate
 from courses.services.overrides import set_override
 from lms_identity.models import User
+from lms_identity.services import audit_sealer
 from lms_identity.services.audit import Actor
 from lms_identity.services.token_cache import tokens as token_cache
 from lms_identity.services.tokens import issue_scim_token
@@ -25,6 +26,15 @@ def pytest_configure(config):
 def pytest_unconfigure(config):
     for server in _private_redis:
         server.kill()
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtest_teardown(item, nextitem):
+    """Before any fixture is torn down (a transactional test's database flush among them), let this
+    process's audit sealer finish its round: its lock on the chain head and the flush's TRUNCATE would
+    otherwise deadlock."""
+    audit_sealer.wait_until_idle()
+    yield
 
 
 @pytest.fixture(autouse=True)

@@ -26,6 +26,7 @@ class _Sealer:
         self._wake = threading.Event()
         self._start_lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        self._busy = False  # woken and not yet done with the round that answers the wake
 
     def wake(self) -> None:
         with self._start_lock:
@@ -33,7 +34,19 @@ class _Sealer:
                 # Started on first use, so in each forked web or worker process, never before the fork.
                 self._thread = threading.Thread(target=self._run, name="audit-sealer", daemon=True)
                 self._thread.start()
-        self._wake.set()
+            self._busy = True
+            self._wake.set()
+
+    def wait_until_idle(self, timeout: float = 10.0) -> bool:
+        """Wait until every wake so far has been answered by a finished round. For whoever is about to
+        take locks the sealer also takes (a test database being emptied, a process shutting down)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._start_lock:
+                if not self._busy:
+                    return True
+            time.sleep(0.02)
+        return False
 
     def _run(self) -> None:
         while True:
@@ -48,9 +61,13 @@ class _Sealer:
                 log.exception("audit sealer: sealing failed; the next seal will take these events")
             finally:
                 connections.close_all()
+                with self._start_lock:
+                    if not self._wake.is_set():
+                        self._busy = False
 
 
 _SEALER = _Sealer()
+wait_until_idle = _SEALER.wait_until_idle
 
 
 def seal_after_commit() -> None:

@@ -9,6 +9,7 @@ from django.db import DatabaseError, connections, transaction
 from django.db import connection as db_connection
 
 from lms_identity.models import AuditEvent
+from lms_identity.services import audit_sealer
 from lms_identity.services.audit import Actor, record_event
 from lms_identity.services.audit_chain import seal_pending, verify_chain
 from tests.lms_identity.audit.conftest import TABLE
@@ -85,3 +86,12 @@ def test_a_committed_event_is_sealed_in_the_background_without_the_writer_waitin
 
     assert AuditEvent.objects.get(pk=event.pk).seq == 1
     assert verify_chain().ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_waiting_for_the_sealer_returns_once_it_has_sealed_what_was_committed():
+    with transaction.atomic():
+        event = record_event(Actor.system("tests"), "test.wait-idle")
+
+    assert audit_sealer.wait_until_idle(timeout=10)
+    assert AuditEvent.objects.get(pk=event.pk).seq is not None
