@@ -2,11 +2,13 @@ import os
 
 import pytest
 from django.conf import settings
+from rest_framework.test import APIClient
 
 from courses.models import RoleTemplate
 from courses.services.overrides import set_override
 from lms_identity.models import User
 from lms_identity.services import audit_sealer
+from lms_identity.services.api_tokens import issue_api_token
 from lms_identity.services.audit import Actor
 from lms_identity.services.token_cache import tokens as token_cache
 from lms_identity.services.tokens import issue_scim_token
@@ -109,6 +111,23 @@ def role_holder():
         )
         person.refresh_from_db()
         return person
+
+    return make
+
+
+@pytest.fixture
+def api_as(role_holder):
+    """api_as(role_slug): an admin API client with a real bearer token (`Authorization: Token <key>`,
+    issued by the api_token service) of a new person holding that role (ld-admin, auditor, ...)."""
+
+    def make(slug, **fields):
+        person = role_holder(slug, **fields)
+        person.is_staff = True  # a learner's token too, to show the roles (not the flag) decide
+        client = APIClient()
+        _, raw = issue_api_token(person, actor=Actor.system("tests"))
+        client.credentials(HTTP_AUTHORIZATION=f"Token {raw}")
+        client.person = person
+        return client
 
     return make
 

@@ -4,6 +4,8 @@ from typing import Any
 
 from rest_framework import serializers
 
+from lms_identity.models import Group, User
+
 from ..models import (
     Course,
     EntitlementRule,
@@ -165,3 +167,54 @@ class LearnerCourseSerializer(serializers.Serializer):
     title = serializers.CharField()
     description = serializers.CharField()
     progress = serializers.CharField()
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    """A person as the directory lists them. `id` is the id SCIM uses (`/scim/v2/Users/{id}`)."""
+
+    active = serializers.SerializerMethodField(help_text="May sign in: neither deactivated nor deleted.")
+    connection = serializers.SerializerMethodField(help_text="The slug of their IdP connection, if any.")
+    manager = serializers.UUIDField(source="manager_id", read_only=True, allow_null=True)
+
+    class Meta:
+        model = User
+        fields = [
+            "id",
+            "user_name",
+            "external_id",
+            "email",
+            "display_name",
+            "given_name",
+            "family_name",
+            "title",
+            "department",
+            "employee_number",
+            "manager",
+            "connection",
+            "source",
+            "active",
+            "created_at",
+            "updated_at",
+            "deactivated_at",
+            "deleted_at",
+        ]
+
+    def get_active(self, person: User) -> bool:
+        return person.is_active and person.deleted_at is None
+
+    def get_connection(self, person: User) -> str | None:
+        return person.connection.slug if person.connection is not None else None
+
+
+class TeamSerializer(serializers.ModelSerializer):
+    """A team. `id` is the id SCIM uses (`/scim/v2/Groups/{id}`)."""
+
+    connection = serializers.SerializerMethodField(help_text="The slug of its IdP connection, if any.")
+    member_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Group
+        fields = ["id", "display_name", "external_id", "connection", "source", "member_count", "created_at"]
+
+    def get_connection(self, team: Group) -> str | None:
+        return team.connection.slug if team.connection is not None else None

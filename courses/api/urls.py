@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from . import views
+from . import people, views
 
 router = DefaultRouter()
 router.register("courses", views.CourseViewSet, basename="course")
@@ -10,6 +10,8 @@ router.register("paths", views.PathViewSet, basename="path")
 router.register("rules", views.RuleViewSet, basename="rule")
 router.register("license-pools", views.PoolViewSet, basename="license-pool")
 router.register("overrides", views.OverrideViewSet, basename="override")
+router.register("people", people.PersonViewSet, basename="person")
+router.register("teams", people.TeamViewSet, basename="team")
 
 urlpatterns = [
     path(
