@@ -8,6 +8,7 @@ from lms_identity.models import Group, User
 
 from ..models import (
     Course,
+    Enrollment,
     EntitlementRule,
     Grant,
     LearningPath,
@@ -218,3 +219,57 @@ class TeamSerializer(serializers.ModelSerializer):
 
     def get_connection(self, team: Group) -> str | None:
         return team.connection.slug if team.connection is not None else None
+
+
+class EnrollmentSerializer(serializers.ModelSerializer):
+    """A person's progress in a course: `progress` is enrolled, in_progress or completed."""
+
+    person = serializers.UUIDField(source="user_id", read_only=True, help_text="The person's (SCIM) id.")
+    user_name = serializers.CharField(source="user.user_name", read_only=True)
+    course = serializers.CharField(source="course.slug", read_only=True)
+    enrolled_at = serializers.DateTimeField(source="created_at", read_only=True)
+
+    class Meta:
+        model = Enrollment
+        fields = [
+            "id",
+            "person",
+            "user_name",
+            "course",
+            "progress",
+            "enrolled_at",
+            "started_at",
+            "completed_at",
+        ]
+
+
+class GrantReportSerializer(serializers.ModelSerializer):
+    """A grant for reporting: who may open what (`key` is type:id), why (`origin`, `rule`), and its state."""
+
+    person = serializers.UUIDField(source="user_id", read_only=True, help_text="The person's (SCIM) id.")
+    user_name = serializers.CharField(source="user.user_name", read_only=True)
+    target = serializers.SerializerMethodField()
+    rule = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Grant
+        fields = [
+            "id",
+            "person",
+            "user_name",
+            "key",
+            "target_type",
+            "target",
+            "origin",
+            "rule",
+            "state",
+            "grace_until",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_target(self, grant: Grant) -> str:
+        return str(grant.target)
+
+    def get_rule(self, grant: Grant) -> str | None:
+        return grant.rule.name if grant.rule else None

@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from . import people, views
+from . import people, reporting, views
 
 router = DefaultRouter()
 router.register("courses", views.CourseViewSet, basename="course")
@@ -12,6 +12,9 @@ router.register("license-pools", views.PoolViewSet, basename="license-pool")
 router.register("overrides", views.OverrideViewSet, basename="override")
 router.register("people", people.PersonViewSet, basename="person")
 router.register("teams", people.TeamViewSet, basename="team")
+router.register("enrollments", reporting.EnrollmentViewSet, basename="enrollment")
+router.register("completions", reporting.CompletionViewSet, basename="completion")
+router.register("grants", reporting.GrantViewSet, basename="grant")
 
 urlpatterns = [
     path(
