@@ -17,5 +17,6 @@ urlpatterns = [
     path("", include("lms_identity.sso.urls")),
     path("", include("lms_identity.account.urls")),
     path("", include("courses.urls")),
+    path("", include("provisioning.api.urls")),  # /api/v1/job-runs/, /api/v1/alerts/
     path("", include("courses.api.urls")),
 ]

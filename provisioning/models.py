@@ -23,6 +23,7 @@ class Trigger(models.TextChoices):
     BEAT = "beat", "Schedule"
     ADMIN = "admin", "Admin"
     COMMAND = "command", "Command line"
+    API = "api", "Admin API"
     EVENT = "event", "Event"
 
 

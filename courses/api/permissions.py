@@ -23,7 +23,8 @@ def model_of(view: Any) -> type[Model] | None:
 
 class HasModelCapability(BasePermission):
     """Reads need the model's view permission; POST add, PUT and PATCH change, DELETE delete. A view
-    without a model is refused (fail closed)."""
+    without a model is refused (fail closed). An action that changes a row by POST names the permission
+    it needs instead (`@action(..., capability_action="change")`, as acknowledging an alert does)."""
 
     message = "Your roles do not allow this."
 
@@ -34,7 +35,11 @@ class HasModelCapability(BasePermission):
         model = model_of(view)
         if model is None:
             return False
-        action = "view" if request.method in SAFE_METHODS else ACTIONS.get(request.method or "")
+        action = (
+            "view"
+            if request.method in SAFE_METHODS
+            else getattr(view, "capability_action", None) or ACTIONS.get(request.method or "")
+        )
         if action is None:
             return False
         return bool(user.has_perm(f"{model._meta.app_label}.{action}_{model._meta.model_name}"))

@@ -6,8 +6,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from unfold.admin import ModelAdmin
 
+from lms_identity.services.audit import Actor
 from provisioning.models import Alert
-from provisioning.services.alerts import resolve_alert
+from provisioning.services.alerts import acknowledge_alert
 
 
 @admin.register(Alert)
@@ -30,5 +31,6 @@ class AlertAdmin(ModelAdmin):
 
     @admin.action(description="Mark as resolved")
     def resolve(self, request: HttpRequest, queryset: QuerySet[Alert]) -> None:
-        closed = sum(resolve_alert(key) for key in queryset.values_list("key", flat=True))
+        actor = Actor.of_admin(request.user)
+        closed = sum(acknowledge_alert(alert, actor=actor) for alert in queryset)
         self.message_user(request, f"{closed} alert(s) resolved.", messages.SUCCESS)

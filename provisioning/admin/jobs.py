@@ -11,18 +11,29 @@ from django.urls import URLPattern, path
 from django.utils.html import format_html
 from unfold.admin import ModelAdmin
 
+from lms_identity.services.audit import Actor
+from provisioning.errors import JobAlreadyRunning
 from provisioning.job_reports import describe_run
 from provisioning.models import UNFINISHED, JobRun, Trigger
-from provisioning.services.job_runs import queue_job
+from provisioning.services.job_runs import start_job
 
 
 def queue_runs(
     modeladmin: ModelAdmin, request: HttpRequest, kinds: list[str], *, dry_run: bool
 ) -> list[JobRun]:
-    """Queue a run of each kind (once) and say so; returns the runs."""
+    """Queue a run of each kind (once) and say so; a kind with a run queued or running already is not
+    queued again, and the message names that run. Returns the runs (queued, or the one in progress)."""
     runs = []
+    actor = Actor.of_admin(request.user)
     for kind in dict.fromkeys(kinds):
-        run = queue_job(kind, dry_run=dry_run, trigger=Trigger.ADMIN)
+        try:
+            run = start_job(kind, dry_run=dry_run, trigger=Trigger.ADMIN, actor=actor)
+        except JobAlreadyRunning as busy:
+            modeladmin.message_user(
+                request, f"Not queued: {busy} (one run of a job at a time).", messages.WARNING
+            )
+            runs.append(busy.run)
+            continue
         modeladmin.message_user(
             request,
             f"{'Dry run' if dry_run else 'Run'} #{run.pk} of {run.get_kind_display()} queued; "

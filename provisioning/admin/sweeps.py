@@ -13,14 +13,13 @@ from django.views.decorators.http import require_POST
 from unfold.admin import ModelAdmin
 
 from provisioning.job_reports import describe_run
-from provisioning.models import JobKind, JobRun, SweepSettings
-from provisioning.sweeps.registry import SWEEPS, get_sweep
+from provisioning.models import JobRun, SweepSettings
+from provisioning.sweeps.registry import STARTABLE_KINDS, get_sweep
 
 from .jobs import queue_runs
 
 RECENT_RUNS = 200
-# Every sweep an admin may start by hand; recomputing one rule's people starts from the rule instead.
-SWEEP_KINDS = [kind for kind in SWEEPS if kind != JobKind.RECOMPUTE_RULE]
+SWEEP_KINDS = STARTABLE_KINDS
 
 
 def sweep_rows() -> list[SweepSettings]:

@@ -14,6 +14,7 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from lms_identity.models import IdpConnection, OutboxEvent, User
+from lms_identity.services.audit import Actor, record_event
 from provisioning.models import Alert, JobRun, RunStatus
 
 log = logging.getLogger("provisioning.alerts")
@@ -76,6 +77,21 @@ def alert_break_glass(payload: dict[str, Any]) -> Alert:
 def resolve_alert(key: str) -> int:
     """Close the open alert for `key` (the condition is gone). Returns how many were closed."""
     return Alert.objects.filter(key=key, resolved_at__isnull=True).update(resolved_at=timezone.now())
+
+
+def acknowledge_alert(alert: Alert, *, actor: Actor) -> bool:
+    """An admin has seen the alert and dealt with it: close it (the banner goes), audited as
+    alert.acknowledged with who. Locks the row; a repeat, or an alert already resolved, is a no-op
+    (returns False). If the condition is still there, the next check opens a new alert."""
+    with transaction.atomic():
+        locked = Alert.objects.select_for_update().filter(pk=alert.pk, resolved_at__isnull=True).first()
+        if locked is None:
+            return False
+        locked.resolved_at = timezone.now()
+        locked.save(update_fields=["resolved_at"])
+        record_event(actor, "alert.acknowledged", locked, context={"key": locked.key})
+    alert.resolved_at = locked.resolved_at
+    return True
 
 
 def list_open_alerts() -> QuerySet[Alert]:

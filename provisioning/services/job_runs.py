@@ -16,21 +16,21 @@ from typing import Any
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
-from django.db.models import Count
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeout
 
-from lms_identity.models import IdpConnection, User
-from lms_identity.services.audit import Actor
-from lms_identity.services.people_counts import live_people
+from lms_identity.models import User
+from lms_identity.services.audit import Actor, record_event
 from provisioning import queue
-from provisioning.models import JobKind, JobRun, RunStatus, SweepSettings, Trigger
+from provisioning.errors import JobAlreadyRunning
+from provisioning.models import UNFINISHED, JobKind, JobRun, RunStatus, SweepSettings, Trigger
 from provisioning.sweeps.base import Sweep
 from provisioning.sweeps.registry import get_sweep
 
-from .alerts import raise_alert
+from .alerts import raise_alert, resolve_alert
+from .brake import Tripped, brake_message, check_brake, effective_share
 from .locks import LockLost, job_lock
 
 log = logging.getLogger("provisioning.jobs")
@@ -57,6 +57,25 @@ def queue_job(kind: str, *, dry_run: bool, trigger: str, params: dict[str, Any] 
     get_sweep(kind)
     run = JobRun.objects.create(kind=kind, dry_run=dry_run, trigger=trigger, params=params or {})
     transaction.on_commit(lambda: _publish_in_background(run.pk, kind))
+    return run
+
+
+def start_job(
+    kind: str, *, dry_run: bool, trigger: str, actor: Actor, confirm_share: float | None = None
+) -> JobRun:
+    """Queue a run of this kind unless one is queued or running already (raises JobAlreadyRunning with
+    it). Starts of a kind are serialized on its settings row, so two callers at once cannot both queue
+    one. `confirm_share` lets this run past the brake up to that share (see brake.py). Audited as
+    job_run.started with who asked."""
+    params = {"confirm_share": confirm_share} if confirm_share is not None else {}
+    with transaction.atomic():
+        config = get_sweep_settings(kind)
+        SweepSettings.objects.select_for_update().filter(pk=config.pk).first()
+        running = JobRun.objects.filter(kind=kind, status__in=UNFINISHED).order_by("pk").first()
+        if running is not None:
+            raise JobAlreadyRunning(running)
+        run = queue_job(kind, dry_run=dry_run, trigger=trigger, params=params)
+        record_event(actor, "job_run.started", run, context={"kind": kind, "dry_run": dry_run, **params})
     return run
 
 
@@ -156,12 +175,14 @@ def _walk(
         JobRun.objects.filter(pk=run.pk).update(total=run.total)
     fresh = not run.cursor and not run.processed
     if fresh and sweep.braked:
-        tripped = check_brake(candidates, config)
+        tripped = check_brake(candidates, config, share=effective_share(config, run.params))
         if tripped and not run.dry_run:
             _brake(run, tripped)
             return
         if tripped:
             run.report["brake_would_stop"] = tripped
+        elif "confirm_share" in run.params and not run.dry_run:
+            _confirm_brake(run, check_brake(candidates, config))
     actor = Actor.system(f"{'dry run of ' if run.dry_run else ''}{sweep.kind} #{run.pk}")
     deadline = time.monotonic() + settings.JOB_MAX_SECONDS
     counts: Counter[str] = Counter({k: v for k, v in run.counts.items() if isinstance(v, int)})
@@ -190,6 +211,23 @@ def _walk(
                 counts["more_remain"] = 1
             break
     _finish(run, RunStatus.DONE, counts=dict(counts))
+    if run.report.get("brake_confirmed") and not run.dry_run:
+        resolve_alert(f"brake.{sweep.kind}")  # the braked run this one confirmed is dealt with
+
+
+def _confirm_brake(run: JobRun, overridden: Tripped) -> None:
+    """A confirmed share let through a run the setting would have stopped: say so in the report and
+    the audit trail (who asked is in the run's start event)."""
+    if not overridden:
+        return
+    share = run.params["confirm_share"]
+    run.report["brake_confirmed"] = {"share": share, "would_have_stopped": overridden}  # saved with the run
+    record_event(
+        Actor.system(f"{run.kind} #{run.pk}"),
+        "job_run.brake_confirmed",
+        run,
+        context={"kind": run.kind, "share": share, "would_have_stopped": overridden},
+    )
 
 
 def _save_progress(run: JobRun, chunk: list[User], counts: Counter[str]) -> None:
@@ -211,40 +249,8 @@ def _report_chunk(sweep: Sweep, run: JobRun, chunk: list[User]) -> None:
         by_connection[key] = by_connection.get(key, 0) + 1
 
 
-def check_brake(candidates: Any, config: SweepSettings) -> list[dict[str, Any]]:
-    """The connections a run would act on more than `brake_share` of: [{connection, acting, people}]."""
-    if config.brake_share >= 1:
-        return []
-    acting = dict(candidates.order_by().values_list("connection_id").annotate(n=Count("pk")))
-    relevant = [c for c, n in acting.items() if n >= config.brake_min_people]
-    if not relevant:
-        return []
-    people = {
-        connection_id: (
-            live_people(connection_id)
-            if connection_id is not None
-            else User.objects.not_deleted().filter(connection__isnull=True).count()
-        )
-        for connection_id in relevant
-    }
-    return [
-        {"connection": connection_id, "acting": acting[connection_id], "people": people[connection_id]}
-        for connection_id in relevant
-        if acting[connection_id] > config.brake_share * max(people[connection_id], 1)
-    ]
-
-
-def _brake(run: JobRun, tripped: list[dict[str, Any]]) -> None:
-    names = dict(
-        IdpConnection.objects.filter(pk__in=[t["connection"] for t in tripped]).values_list("pk", "slug")
-    )
-    described = ", ".join(
-        f"{names.get(t['connection'], 'no connection')}: {t['acting']} of {t['people']}" for t in tripped
-    )
-    message = (
-        f"Safety brake: {run.get_kind_display()} would act on too many people ({described}). "
-        "Nothing was changed. Check the IdP, then run a dry run and raise the brake share if intended."
-    )
+def _brake(run: JobRun, tripped: Tripped) -> None:
+    message = brake_message(run.kind, run.get_kind_display(), tripped)
     _finish(run, RunStatus.BRAKED, counts={"brake": tripped}, error=message)
     raise_alert(f"brake.{run.kind}", message, job_run=run)
 

@@ -1,5 +1,7 @@
 """Every walk of people by kind: the five deprovisioning sweeps and the two reconcile walks."""
 
+from provisioning.models import JobKind
+
 from .base import Sweep
 from .disabled_connection import DisabledConnectionSweep
 from .inactive_access import InactiveAccessSweep
@@ -20,6 +22,10 @@ SWEEPS: dict[str, Sweep] = {
         RecomputeRuleJob(),
     )
 }
+
+# Every walk an admin may start by hand (the Sweeps page, the API, run_sweep); recomputing one rule's
+# people starts from the rule instead.
+STARTABLE_KINDS = [kind for kind in SWEEPS if kind != JobKind.RECOMPUTE_RULE]
 
 
 def get_sweep(kind: str) -> Sweep:

@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from lms_identity.models import User
+from lms_identity.models import AuditEvent, User
 from provisioning.models import Alert, JobKind, JobRun, RunStatus, SweepSettings
 from provisioning.services.alerts import raise_alert
 
@@ -30,6 +30,8 @@ def test_a_resolved_alert_is_no_longer_shown(admin_client):
 
     assert Alert.objects.get(pk=alert.pk).resolved_at is not None
     assert "Safety brake" not in admin_client.get(reverse("admin:index")).content.decode()
+    event = AuditEvent.objects.get(action="alert.acknowledged")  # the same service as the API's
+    assert (event.actor_label, event.context["key"]) == ("lnd-admin", "brake.inactive_access")
 
 
 @pytest.mark.django_db

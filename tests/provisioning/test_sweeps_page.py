@@ -154,3 +154,15 @@ def test_a_full_reconcile_dry_run_counts_the_grants_it_would_create_and_creates_
     page = admin_client.get(response["Location"]).content.decode()
     assert "Dry run: would change grants (2 created). Nothing was changed." in page
     assert not Grant.objects.exists()
+
+
+def test_run_now_while_a_run_is_in_progress_queues_nothing_and_opens_that_run(admin_client):
+    running = JobRun.objects.create(kind="orphaned_accounts", status=RunStatus.RUNNING)
+
+    response = admin_client.post(run_url("orphaned_accounts"), follow=True)
+
+    assert response.redirect_chain[-1][0] == f"/admin/provisioning/jobrun/{running.pk}/change/"
+    assert JobRun.objects.count() == 1
+    assert f"Not queued: Orphaned accounts (no IdP, no login) is already running (run #{running.pk})" in (
+        response.content.decode()
+    )
