@@ -195,3 +195,13 @@ def test_acknowledging_a_missing_alert_is_404_and_a_bad_state_filter_400(api_as)
     assert api.post("/api/v1/alerts/999999/acknowledge/").status_code == 404
     assert api.post("/api/v1/alerts/abc/acknowledge/").status_code == 404
     assert api.get("/api/v1/alerts/?state=closed").status_code == 400
+
+
+def test_a_start_can_confirm_a_brake_share_for_that_run(api_as):
+    response = api_as("ld-admin").post(
+        "/api/v1/job-runs/", {"kind": "inactive_access", "confirm_share": 0.4}, format="json"
+    )
+
+    assert response.status_code == 202
+    assert response.json()["params"] == {"confirm_share": 0.4}
+    assert AuditEvent.objects.get(action="job_run.started").context["confirm_share"] == 0.4
