@@ -26,3 +26,25 @@ def test_a_signed_in_learner_gets_no_schema_or_docs(client, url):
 @pytest.mark.parametrize("url", ["/api/schema/", "/api/docs/"])
 def test_an_admin_signed_in_to_the_admin_gets_the_schema_and_docs(admin_client, url):
     assert admin_client.get(url).status_code == 200
+
+
+def test_the_schema_maps_the_automation_endpoints_and_their_filters(api_as):
+    schema = api_as("ld-admin").get("/api/schema/?format=json").json()
+
+    paths = schema["paths"]
+    for path in (
+        "/api/v1/people/",
+        "/api/v1/teams/",
+        "/api/v1/enrollments/",
+        "/api/v1/completions/",
+        "/api/v1/grants/",
+        "/api/v1/job-runs/",
+        "/api/v1/job-runs/{id}/",
+        "/api/v1/alerts/",
+        "/api/v1/alerts/{id}/acknowledge/",
+        "/api/v1/learn/courses/{slug}/",
+    ):
+        assert path in paths
+    people_filters = {p["name"] for p in paths["/api/v1/people/"]["get"]["parameters"]}
+    assert {"connection", "source", "active", "team", "cursor", "page_size"} <= people_filters
+    assert set(paths["/api/v1/job-runs/"]["post"]["responses"]) == {"202", "409"}
