@@ -205,3 +205,22 @@ def test_a_start_can_confirm_a_brake_share_for_that_run(api_as):
     assert response.status_code == 202
     assert response.json()["params"] == {"confirm_share": 0.4}
     assert AuditEvent.objects.get(action="job_run.started").context["confirm_share"] == 0.4
+
+
+def test_a_page_of_job_runs_or_alerts_costs_the_same_queries_however_many_rows(
+    api_as, django_assert_num_queries
+):
+    api = api_as("auditor")
+    api.get("/api/v1/job-runs/")
+    for n in range(15):
+        run = JobRun.objects.create(kind=JobKind.ORPHANED_ACCOUNTS, status=RunStatus.FAILED)
+        raise_alert(f"job.failed.{run.pk}", f"run {n} failed", job_run=run)
+
+    # token and person, the person's permissions (2), the page
+    with django_assert_num_queries(4):
+        runs = api.get("/api/v1/job-runs/?status=failed&page_size=50")
+    with django_assert_num_queries(4):
+        alerts = api.get("/api/v1/alerts/?page_size=50")
+
+    assert len(runs.json()["results"]) == 15
+    assert len(alerts.json()["results"]) == 15
