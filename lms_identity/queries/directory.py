@@ -4,7 +4,7 @@ annotated."""
 
 import uuid
 
-from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from lms_identity.models import Group, Membership, User
 
@@ -22,12 +22,11 @@ def list_people(
         rows = rows.filter(connection_id=connection_id)
     if source is not None:
         rows = rows.filter(source=source)
-    if active is not None:
-        rows = (
-            rows.filter(is_active=True, deleted_at__isnull=True)
-            if active
-            else rows.exclude(is_active=True, deleted_at__isnull=True)
-        )
+    may_sign_in = Q(is_active=True, deleted_at__isnull=True)
+    if active is True:
+        rows = rows.filter(may_sign_in)
+    elif active is False:
+        rows = rows.exclude(may_sign_in)
     if team_id is not None:
         # Exists, not a join: a person in the team through two sources is still one row.
         rows = rows.filter(Exists(Membership.objects.filter(group_id=team_id, user_id=OuterRef("pk"))))

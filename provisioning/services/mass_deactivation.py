@@ -4,7 +4,8 @@ The deactivations themselves already happened (the IdP is the authority on who m
 people out is the safe direction). What the brake holds back is the follow-up that is hard to undo: their
 seats going back to the pool and on to other people. Those leavers are left out of the reconcile and an
 alert is raised; if the IdP reactivates them nothing was lost, and if the change was real an admin runs
-the "inactive people holding access" sweep (with its brake share raised) to reclaim the seats.
+the "inactive people holding access" sweep (confirming the share, or with its brake share raised) to
+reclaim the seats.
 """
 
 from datetime import timedelta
@@ -50,6 +51,7 @@ def hold_mass_deactivations(user_ids: set[str]) -> set[str]:
                 f"brake.mass_deactivation.{connection_id}",
                 f"Safety brake: {slug} deactivated {recent} of its {people} people in the last hour. They "
                 "are locked out, but their seats are kept until you confirm: if this is right, run "
-                '"Inactive people holding access" with a higher brake share.',
+                '"Inactive people holding access" with a confirmed share (`run_sweep inactive_access '
+                "--confirm-share S`, or the admin API's confirm_share) or a higher brake share.",
             )
     return held
