@@ -7,7 +7,10 @@ import pytest
 import redis
 from django.conf import settings
 from django.db import connections
+from rest_framework.test import APIClient
 
+from lms_identity.models import User
+from lms_identity.services.api_tokens import issue_api_token
 from lms_identity.services.audit import Actor
 from provisioning.errors import JobAlreadyRunning
 from provisioning.models import JobKind, JobRun, Trigger
@@ -34,11 +37,13 @@ def clean_queue():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_dry_run_started_by_api_completes_on_a_worker(clean_queue, api_as):
+def test_a_dry_run_started_by_api_completes_on_a_worker(clean_queue):
     worker = start_worker("w1", settings.REDIS_URL)
     try:
         people = orphans(3)
-        api = api_as("ld-admin")
+        # The owner's token: an earlier transactional test's flush may have emptied the role templates.
+        owner = User.objects.create_superuser("owner", "owner@example.com", "x")
+        api = APIClient(HTTP_AUTHORIZATION=f"Token {issue_api_token(owner, actor=Actor.system('tests'))[1]}")
 
         response = api.post(
             "/api/v1/job-runs/", {"kind": "orphaned_accounts", "dry_run": True}, format="json"
