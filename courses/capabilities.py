@@ -64,8 +64,13 @@ PERMISSIONS: dict[str, list[str]] = {
 # reports are not admin power.
 ADMIN_CAPABILITIES = frozenset(PERMISSIONS)
 
-# What the API docs need: whoever may use some of the admin API may read its schema.
-API_PERMISSIONS = frozenset(PERMISSIONS[Capability.MANAGE_CATALOG] + PERMISSIONS[Capability.MANAGE_RULES])
+# What the API docs need: whoever may use some of the admin API may read its schema (an Auditor too:
+# they read job runs and alerts through it).
+API_PERMISSIONS = frozenset(
+    PERMISSIONS[Capability.MANAGE_CATALOG]
+    + PERMISSIONS[Capability.MANAGE_RULES]
+    + ["provisioning.view_jobrun", "provisioning.view_alert", "lms_identity.view_user"]
+)
 
 # The permission the identity dashboard checks.
 DASHBOARD_PERMISSION = "provisioning.view_jobrun"

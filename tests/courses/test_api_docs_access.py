@@ -48,3 +48,8 @@ def test_the_schema_maps_the_automation_endpoints_and_their_filters(api_as):
     people_filters = {p["name"] for p in paths["/api/v1/people/"]["get"]["parameters"]}
     assert {"connection", "source", "active", "team", "cursor", "page_size"} <= people_filters
     assert set(paths["/api/v1/job-runs/"]["post"]["responses"]) == {"202", "409"}
+
+
+def test_an_auditor_reads_the_schema_of_the_runs_and_alerts_they_may_read_but_a_learner_does_not(api_as):
+    assert api_as("auditor").get("/api/schema/").status_code == 200
+    assert api_as("learner").get("/api/schema/").status_code == 403
