@@ -224,6 +224,8 @@ OUTBOX_NOTIFY = "provisioning.services.outbox_dispatch.nudge"
 OUTBOX_BATCH_SIZE = env_int("OUTBOX_BATCH_SIZE", 5000)
 OUTBOX_RECONCILE_CHUNK = env_int("OUTBOX_RECONCILE_CHUNK", 500)
 JOB_LOCK_TTL = env_int("JOB_LOCK_TTL", 300)
+# A clean-up import from the admin with more rows than this runs on a worker (progress on its run page).
+ACCOUNT_IMPORT_INLINE_ROWS = env_int("ACCOUNT_IMPORT_INLINE_ROWS", 1000)
 JOB_MAX_SECONDS = env_int("JOB_MAX_SECONDS", 2700)
 ALERT_WEBHOOK_URL = _env.str("ALERT_WEBHOOK_URL", default="")
 

@@ -76,6 +76,7 @@ def build_report(
     lines_of: dict[tuple[str, Any], list[int]] = defaultdict(list)
     for row in rows:
         lines_of[_node(row, resolved)].append(row.line)
+    keys = {row.line: row.email_key or row.user_name_key for row in rows}
     reached = {pk for pks in resolved.values() for pk in pks}
     reached |= {a.pk for r in rows for a in _cross_hits(r, accounts)}
     unknown = [
@@ -86,7 +87,7 @@ def build_report(
     return CleanupReport(
         rows=len(rows) + len(invalid),
         invalid=invalid,
-        groups=[_plan(g, lines_of, accounts) for g in groups.finished()],
+        groups=[_plan(g, lines_of, keys, accounts) for g in groups.finished()],
         unknown_accounts=len(unknown),
         unknown_sample=sorted(a.label for a in unknown)[:SAMPLE],
         readiness=[readiness_of(c, rows, accounts) for c in connections],
@@ -234,6 +235,7 @@ def _row_counts(resolved: dict[int, list[Any]], accounts: Accounts) -> dict[str,
 def _plan(
     found: tuple[set[str], list[tuple[str, Any]]],
     lines_of: dict[tuple[str, Any], list[int]],
+    keys: dict[int, str],
     accounts: Accounts,
 ) -> DuplicateGroup:
     evidence, nodes = found
@@ -247,8 +249,10 @@ def _plan(
         group.blocked = IDP_OWNED_BLOCK
         return group
     if len(members) < 2:
-        # Rows of people not in the LMS yet: the import creates an account per email, merged after it.
-        group.after_import = True
+        # Rows of people not in the LMS yet: the import creates an account per email (rows repeating an
+        # email land on one), and those accounts are merged after it.
+        emails = {keys.get(line) for kind, line in nodes if kind == "r"}
+        group.after_import = len(emails | {a.email.lower() for a in members}) > 1
         return group
     keeper = min(members, key=_keeping_order)
     group.keep, group.keep_pk = keeper.label, str(keeper.pk)

@@ -27,6 +27,8 @@ def report_lines(report: CleanupReport) -> list[str]:
             lines.append(f"    merge: keep {group.keep}; deactivate {', '.join(group.merge)}")
         elif group.after_import:
             lines.append("    merge after the import: keep the account of the first row")
+        else:
+            lines.append("    the import lands these rows on one account")
     _more(lines, len(report.groups))
     lines.append(f"Accounts no IdP knows (no connection, named by no row): {report.unknown_accounts}.")
     for label in report.unknown_sample[:SHOWN]:

@@ -43,27 +43,38 @@ class ImportSummary:
 
 
 def apply_cleanup(rows: list[AccountRow], *, actor: Actor) -> ImportSummary:
-    """Import every row (import_row), then merge each duplicate group the report plans and nothing
-    blocks. Each row and each merge is its own transaction: a refusal leaves the others done."""
+    """Import every row (import_row), then merge the duplicates (merge_duplicates). Each row and each
+    merge is its own transaction: a refusal leaves the others done."""
     summary = ImportSummary()
     for row in rows:
-        outcome = import_row(row, actor=actor)
-        if outcome in ("created", "updated", "unchanged"):
-            setattr(summary, outcome, getattr(summary, outcome) + 1)
-        else:
-            summary.skipped.append((row.line, outcome))
+        count_outcome(summary, row, import_row(row, actor=actor))
+    summary.merged, summary.merges_refused = merge_duplicates(rows, actor=actor)
+    return summary
+
+
+def count_outcome(summary: ImportSummary, row: AccountRow, outcome: str) -> None:
+    if outcome in ("created", "updated", "unchanged"):
+        setattr(summary, outcome, getattr(summary, outcome) + 1)
+    else:
+        summary.skipped.append((row.line, outcome))
+
+
+def merge_duplicates(rows: list[AccountRow], *, actor: Actor) -> tuple[int, list[str]]:
+    """Merge each duplicate group the report of these rows now plans (after their import) and nothing
+    blocks. Returns how many accounts were merged, and the refusals met."""
     report = build_report(rows, [], connections=[])
     by_pk = User.objects.in_bulk([pk for g in report.groups for pk in [g.keep_pk, *g.merge_pks] if pk])
+    merged, refused = 0, []
     for group in report.groups:
         if group.blocked or not group.keep_pk:
             continue
         for duplicate_pk in group.merge_pks:
             try:
                 keeper, duplicate = by_pk[_uuid(group.keep_pk)], by_pk[_uuid(duplicate_pk)]
-                summary.merged += merge_accounts(keeper, duplicate, actor=actor)
+                merged += merge_accounts(keeper, duplicate, actor=actor)
             except CleanupRefused as refusal:
-                summary.merges_refused.append(refusal.message)
-    return summary
+                refused.append(refusal.message)
+    return merged, refused
 
 
 def import_row(row: AccountRow, *, actor: Actor) -> str:
