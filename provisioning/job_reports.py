@@ -79,7 +79,8 @@ def describe_run(run: JobRun) -> RunReport:
         return RunReport("Queued: it starts as soon as a worker is free (one run of a job at a time).")
     if run.status == RunStatus.RUNNING:
         total = f" of {run.total}" if run.total is not None else ""
-        return RunReport(f"Running: {run.processed}{total} people examined so far.")
+        unit = "rows imported" if run.kind == JobKind.ACCOUNT_IMPORT else "people examined"
+        return RunReport(f"Running: {run.processed}{total} {unit} so far.")
     if run.status == RunStatus.SKIPPED:
         return RunReport("Skipped: another run of this job was in progress.", finished=True)
     if run.status in (RunStatus.FAILED, RunStatus.BRAKED):

@@ -1,6 +1,7 @@
 """Job runs: every run with its progress, a page per run whose progress bar follows the run live (it
 polls a small JSON endpoint) and whose report is in words, with names and links."""
 
+import json
 from typing import Any
 
 from django.contrib import admin, messages
@@ -12,7 +13,7 @@ from django.utils.html import format_html
 from unfold.admin import ModelAdmin
 
 from provisioning.job_reports import describe_run
-from provisioning.models import UNFINISHED, JobRun, Trigger
+from provisioning.models import UNFINISHED, JobKind, JobRun, Trigger
 from provisioning.services.job_runs import queue_job
 
 
@@ -21,7 +22,11 @@ def queue_runs(
 ) -> list[JobRun]:
     """Queue a run of each kind (once) and say so; returns the runs."""
     runs = []
-    for kind in dict.fromkeys(kinds):
+    if JobKind.ACCOUNT_IMPORT in kinds:
+        modeladmin.message_user(
+            request, "An account import is started again from People → Import accounts.", messages.WARNING
+        )
+    for kind in dict.fromkeys(k for k in kinds if k != JobKind.ACCOUNT_IMPORT):
         run = queue_job(kind, dry_run=dry_run, trigger=Trigger.ADMIN)
         modeladmin.message_user(
             request,
@@ -42,6 +47,7 @@ def progress_of(run: JobRun) -> dict[str, Any]:
         "percent": 100 if report.finished else (run.progress_percent or 0),
         "finished": report.finished,
         "headline": report.headline,
+        "unit": "rows of the file" if run.kind == JobKind.ACCOUNT_IMPORT else "people examined",
     }
 
 
@@ -49,7 +55,7 @@ def progress_of(run: JobRun) -> dict[str, Any]:
 class JobRunAdmin(ModelAdmin):
     list_display = ("id", "kind", "trigger", "dry_run", "status", "progress", "created_at", "finished_at")
     list_filter = ("kind", "status", "dry_run", "trigger")
-    readonly_fields = [f.name for f in JobRun._meta.fields]
+    readonly_fields = [*(f.name for f in JobRun._meta.fields), "params_shown"]
     fieldsets = (
         (
             "Run",
@@ -59,7 +65,7 @@ class JobRunAdmin(ModelAdmin):
             "The raw record",
             {
                 "fields": (
-                    "params",
+                    "params_shown",
                     "heartbeat_at",
                     "cursor",
                     "processed",
@@ -83,6 +89,15 @@ class JobRunAdmin(ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # the record of what ran; the retention sweep is not for job runs
+
+    @admin.display(description="params")
+    def params_shown(self, run: JobRun) -> str:
+        """The run's parameters; an account import's rows (names and emails) are counted, not shown:
+        this page is open to roles that may not see people."""
+        params = dict(run.params)
+        if isinstance(params.get("rows"), list):
+            params["rows"] = f"{len(params['rows'])} rows"
+        return json.dumps(params, indent=1, default=str)
 
     @admin.display(description="progress", ordering="processed")
     def progress(self, run: JobRun) -> str:

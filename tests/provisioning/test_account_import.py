@@ -118,3 +118,13 @@ def test_the_demo_sample_dry_runs_cleanly_against_the_demo_connection(capsys):
     assert "matched 2 by externalId" in text
     assert "the same name and manager (file lines 8, 9)" in text
     assert "Dry run: nothing was changed." in text
+
+
+def test_the_run_page_counts_the_rows_without_showing_their_emails(admin_client):
+    preview = upload(admin_client, HEADER + "ann,ann@corp.example,Ann,Lee,,,,true\n").context["preview"]
+
+    page = admin_client.get(reverse("admin:provisioning_jobrun_change", args=[preview.pk]))
+
+    text = page.content.decode()
+    assert page.status_code == 200 and "1 rows" in text and "ann@corp.example" not in text
+    assert "Preview of legacy.csv: would create 1 accounts and update 0" in text
