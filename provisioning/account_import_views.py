@@ -16,7 +16,7 @@ from lms_identity.cleanup.report import build_report
 from lms_identity.models import IdpConnection
 from lms_identity.services.audit import Actor
 from provisioning.models import JobKind, JobRun, RunStatus
-from provisioning.services.account_imports import apply_preview, record_preview
+from provisioning.services.account_imports import apply_preview, has_rows, record_preview
 
 VIEW_PERMISSION = "lms_identity.view_user"
 # Applying an import starts a job: the L&D admin's "manage jobs" capability gives it.
@@ -65,6 +65,9 @@ def account_import_apply(request: HttpRequest, run_id: int) -> HttpResponse:
     preview = get_object_or_404(
         JobRun, pk=run_id, kind=JobKind.ACCOUNT_IMPORT, dry_run=True, status=RunStatus.DONE
     )
+    if not has_rows(preview):
+        messages.error(request, "This file was imported already; check it again to import it again.")
+        return HttpResponseRedirect(reverse("account_import"))
     if preview.counts.get("invalid_rows") or preview.counts.get("blocked_groups"):
         messages.error(request, "This file has problems that block the import; fix them and check it again.")
         return HttpResponseRedirect(reverse("account_import"))

@@ -54,6 +54,8 @@ class UserAdmin(ModelAdmin):
     search_fields = ("user_name", "email", "display_name", "external_id", "employee_number")
     readonly_fields = ("connection", "source", *IDP_OWNED_USER_FIELDS, *STATE_FIELDS, "version")
     change_form_outer_before_template = "admin/lms_identity/user/person_page.html"
+    # A link to the clean-up import (provisioning's page, named by URL only).
+    list_before_template = "admin/lms_identity/user/list_before.html"
     actions = ["deactivate", "reactivate"]
     list_per_page = 50
 

@@ -66,6 +66,10 @@ def apply_preview(preview: JobRun, *, actor: Actor) -> JobRun:
     """Start the real import of a previewed file: inline when it has at most ACCOUNT_IMPORT_INLINE_ROWS
     rows, else queued for a worker (published after commit). Returns the new run."""
     rows = preview.params.get("rows", [])
+    # The preview gives its rows to the run: applied once (a second apply finds none).
+    JobRun.objects.filter(pk=preview.pk).update(
+        params={**_without_rows(preview.params), "applied_by_run": True}
+    )
     run = JobRun.objects.create(
         kind=JobKind.ACCOUNT_IMPORT,
         trigger=Trigger.ADMIN,
@@ -111,6 +115,7 @@ def run_account_import(job_run_id: int) -> dict[str, Any]:
         raise
     counts = _counts(summary)
     JobRun.objects.filter(pk=run.pk).update(
+        params=_without_rows(run.params),
         status=RunStatus.DONE,
         finished_at=timezone.now(),
         counts=counts,
@@ -120,6 +125,19 @@ def run_account_import(job_run_id: int) -> dict[str, Any]:
         },
     )
     return counts
+
+
+def has_rows(run: JobRun) -> bool:
+    """Whether a preview still holds its rows (it was not applied yet)."""
+    return isinstance(run.params.get("rows"), list)
+
+
+def _without_rows(params: dict[str, Any]) -> dict[str, Any]:
+    """The run's parameters once its rows are used: how many, not who (names and emails leave the job
+    record)."""
+    rows = params.get("rows")
+    kept = {k: v for k, v in params.items() if k != "rows"}
+    return {**kept, "row_count": len(rows)} if isinstance(rows, list) else kept
 
 
 def _counts(summary: ImportSummary) -> dict[str, int]:

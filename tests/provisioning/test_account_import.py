@@ -128,3 +128,21 @@ def test_the_run_page_counts_the_rows_without_showing_their_emails(admin_client)
     text = page.content.decode()
     assert page.status_code == 200 and "1 rows" in text and "ann@corp.example" not in text
     assert "Preview of legacy.csv: would create 1 accounts and update 0" in text
+
+
+def test_a_preview_is_applied_once_and_its_rows_leave_the_job_records(admin_client):
+    preview = upload(admin_client, HEADER + "ann,ann@corp.example,Ann,Lee,,,,true\n").context["preview"]
+    admin_client.post(reverse("account_import_apply", args=[preview.pk]))
+
+    again = admin_client.post(reverse("account_import_apply", args=[preview.pk]), follow=True)
+
+    assert "This file was imported already" in again.content.decode()
+    assert JobRun.objects.filter(kind=JobKind.ACCOUNT_IMPORT).count() == 2
+    assert all("ann@corp.example" not in str(run.params) for run in JobRun.objects.all())
+    assert {run.params.get("row_count") for run in JobRun.objects.all()} == {1}
+
+
+def test_the_people_list_links_to_the_import(admin_client):
+    page = admin_client.get(reverse("admin:lms_identity_user_changelist"))
+
+    assert reverse("account_import") in page.content.decode()
