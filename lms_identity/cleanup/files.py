@@ -132,13 +132,16 @@ def _check_headers(headers: list[str]) -> None:
         if unknown:
             parts.append("unknown column(s): " + ", ".join(repr(u[:40]) for u in unknown[:5]))
         raise ImportFileError("; ".join(parts) + ". Expected columns: " + ", ".join(COLUMNS))
-    if len(set(headers)) != len(headers):
+    named = [h for h in headers if h]
+    if len(set(named)) != len(named):
         raise ImportFileError("a column is named twice in the header row")
 
 
 def _text(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # an XLSX number cell: employee number 1001, not "1001.0"
     return str(value).strip()
 
 

@@ -26,6 +26,19 @@ def test_an_xlsx_file_reads_like_the_csv():
     assert invalid == []
 
 
+def test_xlsx_numbers_and_empty_header_cells_read_as_a_person_would_expect():
+    content = xlsx(["user_name", "email", "employee_number", None, None], ["bo", "bo@corp.example", 1001.0])
+
+    rows, invalid = read_rows(content, name="accounts.xlsx")
+
+    assert [(r.user_name, r.employee_number) for r in rows] == [("bo", "1001")] and invalid == []
+
+
+def test_a_column_named_twice_is_refused():
+    with pytest.raises(ImportFileError, match="a column is named twice"):
+        read_rows(b"user_name,email,Email\n")
+
+
 def test_a_bom_and_blank_lines_are_fine():
     rows, _ = read_rows(("\ufeff" + HEADER + "ann,ann@corp.example,,,,,,\n,,,,,,,\n").encode())
 
