@@ -7,11 +7,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 
-from lms_identity.models import User
+from lms_identity.models import AccountMark, User
 from provisioning.demo import LEGACY_ACCOUNTS
 from provisioning.models import JobKind, JobRun, RunStatus
 from provisioning.services.account_imports import run_account_import
-from tests.lms_identity.cleanup.conftest import HEADER, MESSY_CSV, make_legacy
+from tests.factories import UserFactory
+from tests.lms_identity.cleanup.conftest import HEADER, MESSY_CSV, make_legacy, manual
 
 pytestmark = pytest.mark.django_db
 
@@ -146,3 +147,19 @@ def test_the_people_list_links_to_the_import(admin_client):
     page = admin_client.get(reverse("admin:lms_identity_user_changelist"))
 
     assert reverse("account_import") in page.content.decode()
+
+
+def test_people_actions_keep_accounts_unmanaged_and_clear_the_mark(admin_client, connection):
+    mine = manual("ann", "ann@corp.example")
+    idp_owned = UserFactory(connection=connection)
+    changelist = reverse("admin:lms_identity_user_changelist")
+
+    kept = admin_client.post(
+        changelist, {"action": "keep_unmanaged", "_selected_action": [mine.pk, idp_owned.pk]}, follow=True
+    )
+    mark = AccountMark.objects.get()
+    admin_client.post(changelist, {"action": "clear_cleanup_mark", "_selected_action": [mine.pk]})
+
+    assert (mark.user, mark.kind) == (mine, "keep")
+    assert "belongs to an IdP connection already" in kept.content.decode()
+    assert not AccountMark.objects.exists()
