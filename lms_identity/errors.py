@@ -64,3 +64,12 @@ class BreakGlassRefused(IdentityError):
         self.reason = reason
         self.message = message
         super().__init__(message)
+
+
+class CleanupRefused(IdentityError):
+    """A clean-up action (merge, mark) that would touch an account it must not: one with admin power,
+    one an IdP owns, or an account merged already. `message` is a sentence for the admin."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)

@@ -224,12 +224,15 @@ OUTBOX_NOTIFY = "provisioning.services.outbox_dispatch.nudge"
 OUTBOX_BATCH_SIZE = env_int("OUTBOX_BATCH_SIZE", 5000)
 OUTBOX_RECONCILE_CHUNK = env_int("OUTBOX_RECONCILE_CHUNK", 500)
 JOB_LOCK_TTL = env_int("JOB_LOCK_TTL", 300)
+# A clean-up import from the admin with more rows than this runs on a worker (progress on its run page).
+ACCOUNT_IMPORT_INLINE_ROWS = env_int("ACCOUNT_IMPORT_INLINE_ROWS", 1000)
 JOB_MAX_SECONDS = env_int("JOB_MAX_SECONDS", 2700)
 ALERT_WEBHOOK_URL = _env.str("ALERT_WEBHOOK_URL", default="")
 
-# Who has admin power besides Django's flags, permissions and groups: dotted paths to `(user) -> bool`,
+# Who has admin power besides Django's flags, permissions and groups: dotted paths to
+# `(user_ids or None for everyone) -> set of the ids holding it`,
 # asked by the core's adoption rule (lms_identity/services/adoption.py) without importing the app.
-ADMIN_POWER_CHECKS = ["courses.admin_roles.holds_admin_role"]
+ADMIN_POWER_CHECKS = ["courses.admin_roles.holders_of_admin_role"]
 # The connection page's request figures come from the SCIM request log, which lives in provisioning (the
 # core imports neither app): a function of a connection id returning its ConnectionHealth.
 SCIM_REQUEST_HEALTH = "provisioning.services.request_log.get_connection_health"

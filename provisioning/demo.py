@@ -3,6 +3,7 @@ latency chart has points after `make run`."""
 
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
 from django.utils import timezone
 
@@ -20,7 +21,12 @@ LEAVERS_PER_WEEK = [
     [(0.14, 1.9), (0.16, 2.4)],
     [(0.11, 1.6), (0.13, 2.0)],
 ]
-DEMO_EVENT_BASE = 9_000_000  # outbox event ids far above the demo's real ones
+DEMO_EVENT_BASE = 9_000_000
+# A messy export of a legacy LMS's accounts, for the clean-up before SCIM (`import_accounts`): a case
+# duplicate, people under two emails, the demo's people as the IdP will match them, and a leaver.
+LEGACY_ACCOUNTS = (
+    Path(__file__).resolve().parent / "demo_data" / "legacy_accounts.csv"
+)  # outbox event ids far above the demo's real ones
 
 
 def seed_leaver_history() -> int:

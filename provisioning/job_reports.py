@@ -79,13 +79,16 @@ def describe_run(run: JobRun) -> RunReport:
         return RunReport("Queued: it starts as soon as a worker is free (one run of a job at a time).")
     if run.status == RunStatus.RUNNING:
         total = f" of {run.total}" if run.total is not None else ""
-        return RunReport(f"Running: {run.processed}{total} people examined so far.")
+        unit = "rows imported" if run.kind == JobKind.ACCOUNT_IMPORT else "people examined"
+        return RunReport(f"Running: {run.processed}{total} {unit} so far.")
     if run.status == RunStatus.SKIPPED:
         return RunReport("Skipped: another run of this job was in progress.", finished=True)
     if run.status in (RunStatus.FAILED, RunStatus.BRAKED):
         return RunReport(run.error or "Failed.", finished=True)
     if isinstance(run.counts.get("skipped"), str):
         return RunReport(f"Did nothing: {run.counts['skipped']}.", finished=True)
+    if run.kind == JobKind.ACCOUNT_IMPORT:
+        return _describe_import(run)
     if run.dry_run:
         acting = int(run.counts.get("would_act_on") or 0)
         if not acting:
@@ -108,3 +111,16 @@ def describe_run(run: JobRun) -> RunReport:
         )
     words = _count_words(run.counts)
     return RunReport(f"Done: {words}." if words else "Done: nothing needed changing.", finished=True)
+
+
+def _describe_import(run: JobRun) -> RunReport:
+    counts, name = run.counts, run.params.get("file_name", "the file")
+    if run.dry_run:
+        return RunReport(
+            f"Preview of {name}: would create {counts.get('would_create', 0)} accounts and update "
+            f"{counts.get('would_update', 0)}; {counts.get('duplicate_groups', 0)} duplicate groups "
+            f"({counts.get('blocked_groups', 0)} blocked). Nothing was changed.",
+            finished=True,
+        )
+    words = _count_words(counts)
+    return RunReport(f"Imported {name}: {words}." if words else f"Imported {name}.", finished=True)

@@ -17,6 +17,7 @@ class JobKind(models.TextChoices):
     RECONCILE_PEOPLE = "reconcile_people", "Recompute grants of people"
     OUTBOX_DISPATCH = "outbox_dispatch", "Outbox dispatch"
     MAINTENANCE = "maintenance", "Alert check or resume of job runs"
+    ACCOUNT_IMPORT = "account_import", "Import of existing accounts (clean-up before SCIM)"
 
 
 class Trigger(models.TextChoices):

@@ -17,6 +17,7 @@ DRAIN_OUTBOX = "provisioning.drain_outbox"
 RECONCILE_PEOPLE = "provisioning.reconcile_people"
 RECOMPUTE_RULE = "provisioning.recompute_rule"
 RUN_JOB = "provisioning.run_job"
+IMPORT_ACCOUNTS = "provisioning.import_accounts"
 
 
 def publish(name: str, kwargs: dict[str, Any] | None = None, *, retry: bool = False) -> None:

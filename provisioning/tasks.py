@@ -14,7 +14,15 @@ from courses.reconcile import reconcile_people as reconcile
 from lms_identity.services import audit_chain
 from lms_identity.services.audit import Actor
 from provisioning.models import JobKind, Trigger
-from provisioning.services import alerts, job_runs, latency, outbox_dispatch, pool_alerts, request_log
+from provisioning.services import (
+    account_imports,
+    alerts,
+    job_runs,
+    latency,
+    outbox_dispatch,
+    pool_alerts,
+    request_log,
+)
 from provisioning.services.job_runs import transient_errors
 
 log = logging.getLogger("provisioning.tasks")
@@ -116,3 +124,9 @@ def _summary(run: Any) -> dict[str, Any]:
     if run is None:
         return {"skipped": "another run of this job is in progress"}
     return {"job_run": run.pk, "status": run.status, "counts": run.counts}
+
+
+@shared_task(name="provisioning.import_accounts", soft_time_limit=3000, time_limit=3300, **RETRY)
+def import_accounts(job_run_id: int) -> dict[str, Any]:
+    """Run a queued clean-up import (its rows are on the JobRun); resumes where a lost worker stopped."""
+    return account_imports.run_account_import(job_run_id)

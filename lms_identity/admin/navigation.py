@@ -25,6 +25,7 @@ SECTIONS: list[tuple[str, list[tuple[str, str, str, str]]]] = [
         "People",
         [
             ("People", "person", "admin:lms_identity_user_changelist", "lms_identity.view_user"),
+            ("Import accounts", "upload_file", "account_import", "lms_identity.view_user"),
             (
                 "SSO sign-ins",
                 "login",

@@ -14,10 +14,12 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 from unfold.admin import ModelAdmin
 
+from lms_identity.errors import CleanupRefused
 from lms_identity.idp_attributes import IDP_FIELDS
-from lms_identity.models import User
+from lms_identity.models import MarkKind, User
 from lms_identity.models.sessions import EndCause
 from lms_identity.queries.people import is_idp_owned, person_origin, person_overview
+from lms_identity.services.account_cleanup import clear_mark, mark_account
 from lms_identity.services.audit import Actor
 from lms_identity.services.lockout import deactivate_user, reactivate_user
 from lms_identity.services.sessions import end_session_of, end_sessions_of
@@ -54,7 +56,9 @@ class UserAdmin(ModelAdmin):
     search_fields = ("user_name", "email", "display_name", "external_id", "employee_number")
     readonly_fields = ("connection", "source", *IDP_OWNED_USER_FIELDS, *STATE_FIELDS, "version")
     change_form_outer_before_template = "admin/lms_identity/user/person_page.html"
-    actions = ["deactivate", "reactivate"]
+    # A link to the clean-up import (provisioning's page, named by URL only).
+    list_before_template = "admin/lms_identity/user/list_before.html"
+    actions = ["deactivate", "reactivate", "keep_unmanaged", "clear_cleanup_mark"]
     list_per_page = 50
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
@@ -174,3 +178,21 @@ class UserAdmin(ModelAdmin):
         actor = Actor.of_admin(request.user)
         count = sum(reactivate_user(u, actor=actor) for u in queryset)
         self.message_user(request, f"Reactivated {count} person(s).")
+
+    @admin.action(description="Keep unmanaged (no IdP adopts them)", permissions=["manage"])
+    def keep_unmanaged(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        actor, marked, refused = Actor.of_admin(request.user), 0, []
+        for person in queryset:
+            try:
+                marked += mark_account(person, kind=MarkKind.KEEP, actor=actor, note="admin action")
+            except CleanupRefused as refusal:
+                refused.append(refusal.message)
+        self.message_user(request, f"Marked {marked} account(s) to keep unmanaged.")
+        for message in refused[:10]:
+            self.message_user(request, message, messages.WARNING)
+
+    @admin.action(description="Clear the clean-up mark", permissions=["manage"])
+    def clear_cleanup_mark(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        actor = Actor.of_admin(request.user)
+        cleared = sum(clear_mark(person, actor=actor) for person in queryset)
+        self.message_user(request, f"Cleared the mark of {cleared} account(s).")

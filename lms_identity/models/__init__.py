@@ -1,3 +1,4 @@
+from .account_marks import AccountMark, MarkKind
 from .api_tokens import ApiToken
 from .audit import AuditChainHead, AuditCheckpoint, AuditEvent
 from .break_glass import BreakGlassAccount, BreakGlassRequest
@@ -10,6 +11,7 @@ from .sessions import UserSession
 from .users import User
 
 __all__ = [
+    "AccountMark",
     "ApiToken",
     "AuditChainHead",
     "AuditCheckpoint",
@@ -21,6 +23,7 @@ __all__ = [
     "IdpConnection",
     "LivePeopleCount",
     "LoginRecord",
+    "MarkKind",
     "OidcConfig",
     "Membership",
     "OutboxEvent",

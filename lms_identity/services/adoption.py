@@ -11,7 +11,9 @@ PUT and PATCH through the user services, SSO just-in-time creation and attribute
 - A just-in-time person this connection's SSO created, and a person this connection deleted, are its
   own: a SCIM create lands on them as before.
 - An ordinary account of no connection (made by hand or imported) is adopted only when the connection's
-  `adopt_existing_accounts` is on. Every adoption is audited (`user.adopted`).
+  `adopt_existing_accounts` is on, or when the clean-up before SCIM marked it "to be adopted" by that
+  connection; one marked "keep unmanaged" is adopted by none (AccountMark). Every adoption is audited
+  (`user.adopted`).
 - Anyone else (another connection's person, a live one of this connection) is a plain clash.
 
 A refusal is an AdoptionRefused, which is a UniquenessConflict: SCIM answers 409 `uniqueness`, SSO its
@@ -21,15 +23,17 @@ provisioning turns into an alert naming the connection (the core cannot import p
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils.module_loading import import_string
 
 from lms_identity.errors import AdoptionRefused, UniquenessConflict
 from lms_identity.idp_attributes import IDENTIFYING_FIELDS, IDP_FIELDS
-from lms_identity.models import IdpConnection, User
+from lms_identity.models import AccountMark, IdpConnection, MarkKind, User
 from lms_identity.models.audit import ActorType
 from lms_identity.models.sessions import EndCause
 from lms_identity.models.users import Source, email_is, user_name_is
@@ -37,15 +41,32 @@ from lms_identity.models.users import Source, email_is, user_name_is
 from . import outbox
 from .audit import Actor, record_event
 from .lockout import lock_out
+from .merged_accounts import redirect_merged, release_identifiers
 from .sessions import end_sessions_of
 from .uniqueness import save_unique
 
 ADMIN_POWER = "admin_power"
 ADOPTION_OFF = "adoption_off"
+KEPT = "kept_unmanaged"
+# Not a refusal: the account belongs to another connection, or is a live one of this connection.
+CLASH = "clash"
 ADOPT = "adopt"
 RENAME = "rename"
 ADOPTED = "user.adopted"
 REFUSED = "user.adoption_refused"
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What the rule needs to know of an existing account, read from one row (check_adoptable) or in bulk
+    for thousands (the clean-up report of lms_identity/cleanup), so both ask the same rule."""
+
+    connection_id: int | None
+    source: str
+    deleted: bool
+    admin_power: bool
+    mark: str = ""
+    mark_connection_id: int | None = None
 
 
 def has_admin_power(user: User) -> bool:
@@ -58,26 +79,76 @@ def has_admin_power(user: User) -> bool:
         return False
     if user.user_permissions.exists() or user.groups.exists():
         return True
-    return any(import_string(path)(user) for path in settings.ADMIN_POWER_CHECKS)
+    return any(user.pk in import_string(path)([user.pk]) for path in settings.ADMIN_POWER_CHECKS)
+
+
+def list_admin_power_holders(user_ids: Iterable[Any] | None = None) -> set[Any]:
+    """The ids, of these people (everyone when None), of the accounts has_admin_power would name: the
+    same rule in a fixed number of queries, for reports over many people."""
+    ids = None if user_ids is None else list(user_ids)
+    people = User.objects.all() if ids is None else User.objects.filter(pk__in=ids)
+    flags = Q(is_staff=True) | Q(is_superuser=True)
+    flags |= Q(user_permissions__isnull=False) | Q(groups__isnull=False)
+    holders = set(people.filter(flags).values_list("pk", flat=True).distinct())
+    for path in settings.ADMIN_POWER_CHECKS:
+        holders |= set(import_string(path)(ids))
+    return holders
+
+
+def adoption_verdict(standing: Standing, *, connection_id: int | None, adopt_switch: bool) -> str:
+    """What a create by this connection (None: no connection) may do with an existing account: ADOPT
+    (land on it), or why not: ADMIN_POWER, KEPT, ADOPTION_OFF (refusals) or CLASH (another's)."""
+    own = (
+        connection_id is not None
+        and standing.connection_id == connection_id
+        and (standing.source == Source.JIT or standing.deleted)
+    )
+    if (standing.connection_id is None or own) and standing.admin_power:
+        return ADMIN_POWER
+    if own:
+        return ADOPT
+    if standing.connection_id is not None:
+        return CLASH
+    if connection_id is None:
+        return ADOPT
+    if standing.mark == MarkKind.KEEP:
+        return KEPT
+    if adopt_switch or (standing.mark == MarkKind.ADOPT and standing.mark_connection_id == connection_id):
+        return ADOPT
+    return ADOPTION_OFF
 
 
 def check_adoptable(user: User, *, connection: IdpConnection | None, field: str = "user_name") -> None:
-    """Raise AdoptionRefused (admin power, or adoption off) or UniquenessConflict (not this connection's
-    to take) unless a create by this connection may land on this existing account."""
+    """Raise AdoptionRefused (admin power, kept unmanaged, or adoption off) or UniquenessConflict (not
+    this connection's to take) unless a create by this connection may land on this existing account."""
     connection_id = getattr(connection, "pk", None)
-    if _within_reach(user, connection_id) and has_admin_power(user):
-        raise AdoptionRefused(
-            field, user=user, connection_id=connection_id, reason=ADMIN_POWER, attempt=ADOPT
-        )
-    if _is_own(user, connection_id):
+    verdict = adoption_verdict(
+        _standing(user, connection_id),
+        connection_id=connection_id,
+        adopt_switch=bool(getattr(connection, "adopt_existing_accounts", False)),
+    )
+    if verdict == ADOPT:
         return
-    if user.connection_id is None:
-        if connection is None or connection.adopt_existing_accounts:
-            return
-        raise AdoptionRefused(
-            field, user=user, connection_id=connection_id, reason=ADOPTION_OFF, attempt=ADOPT
-        )
-    raise UniquenessConflict(field, f"{field} is already taken")
+    if verdict == CLASH:
+        raise UniquenessConflict(field, f"{field} is already taken")
+    raise AdoptionRefused(field, user=user, connection_id=connection_id, reason=verdict, attempt=ADOPT)
+
+
+def _standing(user: User, connection_id: int | None) -> Standing:
+    """The account's standing, with only the queries its case needs (admin power only within reach, the
+    mark only for an account of no connection a connection asks for)."""
+    reach = _within_reach(user, connection_id)
+    mark = None
+    if user.connection_id is None and connection_id is not None:
+        mark = AccountMark.objects.filter(user_id=user.pk).only("kind", "connection_id").first()
+    return Standing(
+        connection_id=user.connection_id,
+        source=user.source,
+        deleted=user.is_deleted,
+        admin_power=reach and has_admin_power(user),
+        mark=mark.kind if mark else "",
+        mark_connection_id=mark.connection_id if mark else None,
+    )
 
 
 def find_adoptable(connection: IdpConnection | None, *, user_name: str, email: str = "") -> User | None:
@@ -91,11 +162,17 @@ def find_adoptable(connection: IdpConnection | None, *, user_name: str, email: s
     candidates = list(User.objects.select_for_update().filter(match).order_by("pk"))
     if not candidates:
         return None
-    if len(candidates) == 1:
-        check_adoptable(candidates[0], connection=connection, field=_clash_field(candidates[0], user_name))
-        return candidates[0]
-    check_no_admin_power(candidates, connection_id=getattr(connection, "pk", None), user_name=user_name)
-    field = _clash_field(candidates[0], user_name)
+    # A merged duplicate stands for the account it went into (and gives up what the create names).
+    landing = redirect_merged(candidates)
+    if len(landing) == 1:
+        target = landing[0]
+        check_adoptable(target, connection=connection, field=_clash_field(target, user_name))
+        if target is not candidates[0] or len(candidates) > 1:
+            actor = Actor.of_connection(connection) if connection else Actor.system("adoption")
+            release_identifiers(candidates, survivor=target, user_name=user_name, email=email, actor=actor)
+        return target
+    check_no_admin_power(landing, connection_id=getattr(connection, "pk", None), user_name=user_name)
+    field = _clash_field(landing[0], user_name)
     raise UniquenessConflict(field, f"{field} is already taken")
 
 

@@ -1,6 +1,7 @@
 """Job runs: every run with its progress, a page per run whose progress bar follows the run live (it
 polls a small JSON endpoint) and whose report is in words, with names and links."""
 
+import json
 from typing import Any
 
 from django.contrib import admin, messages
@@ -14,7 +15,7 @@ from unfold.admin import ModelAdmin
 from lms_identity.services.audit import Actor
 from provisioning.errors import JobAlreadyRunning
 from provisioning.job_reports import describe_run
-from provisioning.models import UNFINISHED, JobRun, Trigger
+from provisioning.models import UNFINISHED, JobKind, JobRun, Trigger
 from provisioning.services.job_runs import start_job
 
 
@@ -25,7 +26,11 @@ def queue_runs(
     queued again, and the message names that run. Returns the runs (queued, or the one in progress)."""
     runs = []
     actor = Actor.of_admin(request.user)
-    for kind in dict.fromkeys(kinds):
+    if JobKind.ACCOUNT_IMPORT in kinds:
+        modeladmin.message_user(
+            request, "An account import is started again from People → Import accounts.", messages.WARNING
+        )
+    for kind in dict.fromkeys(k for k in kinds if k != JobKind.ACCOUNT_IMPORT):
         try:
             run = start_job(kind, dry_run=dry_run, trigger=Trigger.ADMIN, actor=actor)
         except JobAlreadyRunning as busy:
@@ -53,6 +58,7 @@ def progress_of(run: JobRun) -> dict[str, Any]:
         "percent": 100 if report.finished else (run.progress_percent or 0),
         "finished": report.finished,
         "headline": report.headline,
+        "unit": "rows of the file" if run.kind == JobKind.ACCOUNT_IMPORT else "people examined",
     }
 
 
@@ -60,7 +66,7 @@ def progress_of(run: JobRun) -> dict[str, Any]:
 class JobRunAdmin(ModelAdmin):
     list_display = ("id", "kind", "trigger", "dry_run", "status", "progress", "created_at", "finished_at")
     list_filter = ("kind", "status", "dry_run", "trigger")
-    readonly_fields = [f.name for f in JobRun._meta.fields]
+    readonly_fields = [*(f.name for f in JobRun._meta.fields), "params_shown"]
     fieldsets = (
         (
             "Run",
@@ -70,7 +76,7 @@ class JobRunAdmin(ModelAdmin):
             "The raw record",
             {
                 "fields": (
-                    "params",
+                    "params_shown",
                     "heartbeat_at",
                     "cursor",
                     "processed",
@@ -94,6 +100,15 @@ class JobRunAdmin(ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # the record of what ran; the retention sweep is not for job runs
+
+    @admin.display(description="params")
+    def params_shown(self, run: JobRun) -> str:
+        """The run's parameters; an account import's rows (names and emails) are counted, not shown:
+        this page is open to roles that may not see people."""
+        params = dict(run.params)
+        if isinstance(params.get("rows"), list):
+            params["rows"] = f"{len(params['rows'])} rows"
+        return json.dumps(params, indent=1, default=str)
 
     @admin.display(description="progress", ordering="processed")
     def progress(self, run: JobRun) -> str:

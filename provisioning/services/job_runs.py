@@ -283,9 +283,12 @@ def resume_job_runs() -> dict[str, int]:
     )
     started = 0
     for run in [*queued, *stale]:
-        queue.publish(
-            queue.RUN_JOB, {"kind": run.kind, "job_run_id": run.pk, "params": run.params}, retry=True
-        )
+        if run.kind == JobKind.ACCOUNT_IMPORT:  # not a walk of people: its own task (account_imports)
+            queue.publish(queue.IMPORT_ACCOUNTS, {"job_run_id": run.pk}, retry=True)
+        else:
+            queue.publish(
+                queue.RUN_JOB, {"kind": run.kind, "job_run_id": run.pk, "params": run.params}, retry=True
+            )
         started += 1
     return {"started": started}
 

@@ -106,6 +106,7 @@ def test_the_progress_endpoint_follows_a_running_run(admin_client):
         "percent": 25,
         "finished": False,
         "headline": "Running: 50 of 200 people examined so far.",
+        "unit": "people examined",
     }
 
 

@@ -1,3 +1,4 @@
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand
@@ -7,7 +8,7 @@ from courses.reconcile import reconcile_everyone
 from lms_identity.demo import seed_history, seed_identities
 from lms_identity.services.audit import Actor
 from lms_identity.sso.demo import configure_demo_sso
-from provisioning.demo import seed_leaver_history
+from provisioning.demo import LEGACY_ACCOUNTS, seed_leaver_history
 from provisioning.services.pool_alerts import sync_pool_alerts
 
 
@@ -28,4 +29,13 @@ class Command(BaseCommand):
         leavers = seed_leaver_history()
         self.stdout.write(
             f"Demo history: {signins} sign-ins, {leavers} leavers; alerts: {sync_pool_alerts()}"
+        )
+        sample = (
+            LEGACY_ACCOUNTS.relative_to(Path.cwd())
+            if LEGACY_ACCOUNTS.is_relative_to(Path.cwd())
+            else LEGACY_ACCOUNTS
+        )
+        self.stdout.write(
+            "Clean-up before SCIM, a dry run on a messy sample of legacy accounts: "
+            f"python manage.py import_accounts {sample} --connection {connection.slug} --dry-run"
         )

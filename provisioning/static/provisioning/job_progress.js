@@ -13,7 +13,7 @@
           document.getElementById("run-status").textContent = progress.status;
           document.getElementById("run-headline").textContent = progress.headline;
           document.getElementById("run-count").textContent =
-            progress.processed + (progress.total !== null ? " of " + progress.total : "") + " people examined";
+            progress.processed + (progress.total !== null ? " of " + progress.total : "") + " " + progress.unit;
           if (progress.finished) { clearInterval(timer); window.location.reload(); }
         })
         .catch(function () { /* a missed poll is retried on the next tick */ });
