@@ -129,10 +129,14 @@ def end_sessions_of(
     actor: Actor,
     except_key: str | None = None,
     connection: IdpConnection | None = None,
+    started_before: datetime | None = None,
 ) -> int:
     """End every session of this person (all but `except_key`, e.g. "sign out my other sessions"; only
-    those signed in through `connection` when given). Returns how many ended. Audited."""
+    those signed in through `connection` when given; only those that started before `started_before`
+    when given). Returns how many ended. Audited."""
     rows = UserSession.objects.filter(user=user)
+    if started_before is not None:
+        rows = rows.filter(created_at__lt=started_before)
     if except_key:
         rows = rows.exclude(session_key=except_key)
     if connection is not None:
