@@ -12,6 +12,7 @@ from courses.services.overrides import remove_override
 from lms_identity.models import AuditEvent, User, UserSession
 from lms_identity.services.api_tokens import issue_api_token
 from lms_identity.services.audit import Actor
+from lms_identity.services.break_glass import create_break_glass_account
 from lms_identity.services.sessions import index_session
 from lms_identity.services.users import update_user
 from tests.factories import CourseFactory, UserFactory
@@ -137,3 +138,31 @@ def test_syncing_twice_changes_nothing_the_second_time(role_holder):
 
     assert summary == {"changed": 0, "sessions_ended": 0}
     assert AuditEvent.objects.count() == events
+
+
+def test_the_full_reconcile_strips_a_superuser_flag_set_by_hand_on_a_person_the_idp_knows():
+    person = UserFactory(is_superuser=True, is_staff=True)
+    client = signed_in(person)
+
+    reconcile_everyone(actor=TESTS)
+
+    person.refresh_from_db()
+    assert not (person.is_superuser or person.is_staff)
+    event = AuditEvent.objects.get(action="admin_access.changed", target_id=str(person.pk))
+    assert event.changes["is_superuser"] == [True, False]
+    assert client.get("/admin/").status_code == 302
+    ended = AuditEvent.objects.get(action="session.ended", target_id=str(person.pk))
+    assert ended.context["cause"] == "admin_role_lost"
+
+
+def test_the_break_glass_account_keeps_its_superuser_flag():
+    account = create_break_glass_account(
+        "break-glass", "owner@example.com", "a-long-password-123", actor=TESTS
+    )
+
+    summary = sync_admin_access([account.pk], actor=TESTS)
+    reconcile_everyone(actor=TESTS)
+
+    account.refresh_from_db()
+    assert summary == {"changed": 0, "sessions_ended": 0}
+    assert account.is_superuser and account.is_staff
