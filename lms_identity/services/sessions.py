@@ -144,6 +144,14 @@ def end_sessions_of(
     return _end(rows, cause=cause, actor=actor)
 
 
+def end_indexed_sessions(ids: Sequence[int], *, cause: str, actor: Actor) -> int:
+    """End the sessions of these index rows (a sweep that found them through the index). Rows already
+    gone end nothing. Returns how many ended. Audited."""
+    if not ids:
+        return 0
+    return _end(UserSession.objects.filter(pk__in=list(ids)), cause=cause, actor=actor)
+
+
 def end_sessions_by_sid(
     connection: IdpConnection, sid: str, *, cause: str, actor: Actor | None = None
 ) -> int:
