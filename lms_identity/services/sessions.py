@@ -113,6 +113,15 @@ def end_session(session_key: str | None, *, cause: str, actor: Actor) -> bool:
     return bool(_end(UserSession.objects.filter(session_key=session_key), cause=cause, actor=actor))
 
 
+def end_session_replaced(session_key: str | None, *, current: Any, incoming: User) -> bool:
+    """Another person is signing in on the browser that holds this session: end it (cause replaced, by
+    the person it belonged to, `current`) before Django's login flushes it unseen. Nothing ends when
+    nobody was signed in or the same person signs in again. Returns whether a session ended. Audited."""
+    if current is None or not current.is_authenticated or current.pk == incoming.pk:
+        return False
+    return end_session(session_key, cause=EndCause.REPLACED, actor=Actor.of_user(current))
+
+
 def end_session_of(user: User, session_key: str, *, cause: str, actor: Actor) -> bool:
     """End one session of this person (an admin's "end session" on the person page). A key that is not
     theirs ends nothing. Returns whether it was live. Audited."""

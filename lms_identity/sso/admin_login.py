@@ -18,7 +18,7 @@ from lms_identity.admin_sign_in import client_address
 from lms_identity.break_glass_backend import BACKEND_PATH
 from lms_identity.errors import BreakGlassRefused
 from lms_identity.services.break_glass import use_break_glass
-from lms_identity.services.sessions import index_session
+from lms_identity.services.sessions import end_session_replaced, index_session
 
 from . import session_keys
 from .views import enabled_configs, safe_next
@@ -47,6 +47,10 @@ class AdminLoginView(View):
             until = use_break_glass(user, address=address)
         except BreakGlassRefused:
             return render(request, "lms_identity/break_glass_refused.html", status=403)
+        old_key = request.session.session_key
+        # Django's login would flush another person's session unseen: the session service ends it.
+        if end_session_replaced(old_key, current=request.user, incoming=user):
+            old_key = None
         auth.login(request, user, backend=BACKEND_PATH)
         request.session[session_keys.BREAK_GLASS_UNTIL] = until.timestamp()
         request.session[session_keys.SIGNED_IN_AT] = request.session[session_keys.LAST_SEEN_AT] = time.time()
@@ -56,6 +60,7 @@ class AdminLoginView(View):
             request.session.session_key or "",
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
             ip_address=address or None,
+            replaces=old_key,
         )
         return HttpResponseRedirect(self._next(request))
 

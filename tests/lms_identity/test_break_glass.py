@@ -24,6 +24,7 @@ from lms_identity.sso import session_keys
 from provisioning.models import Alert
 from provisioning.services.outbox_dispatch import drain_outbox
 from provisioning.tasks import close_break_glass_windows
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -265,3 +266,36 @@ def test_the_window_closing_job_is_on_the_beat_schedule_every_minute():
     task = PeriodicTask.objects.get(task="provisioning.close_break_glass_windows")
 
     assert task.enabled and (task.interval.every, task.interval.period) == (60, "seconds")
+
+
+def signed_in_learner(client):
+    learner = UserFactory()
+    client.force_login(learner)
+    return learner, client.session.session_key
+
+
+def test_a_break_glass_sign_in_over_another_persons_session_ends_it_through_the_service(
+    client, account, two_admins
+):
+    approved(two_admins)
+    learner, old_key = signed_in_learner(client)
+
+    response = client.post("/admin/login/?next=/admin/", {"username": "break-glass", "password": PASSWORD})
+
+    assert response.status_code == 302
+    assert not UserSession.objects.filter(session_key=old_key).exists()
+    assert not Session.objects.filter(session_key=old_key).exists()
+    event = AuditEvent.objects.get(action="session.ended", target_id=str(learner.pk))
+    assert (event.context["cause"], event.actor_id) == ("replaced", str(learner.pk))
+    assert UserSession.objects.get().user == account
+
+
+def test_a_refused_break_glass_sign_in_leaves_the_other_persons_session_alone(client, account):
+    learner, old_key = signed_in_learner(client)
+
+    response = client.post("/admin/login/?next=/admin/", {"username": "break-glass", "password": PASSWORD})
+
+    assert response.status_code == 403
+    assert UserSession.objects.get().session_key == old_key
+    assert not AuditEvent.objects.filter(action="session.ended").exists()
+    assert client.get("/learn/").status_code == 200
