@@ -9,8 +9,10 @@ administrator, the person on My sessions, an idle or absolute timeout), goes thr
   same session race harmlessly and the second finds nothing;
 - deletes the stored Django sessions and their index rows, found through the index only: ending all
   sessions of a person costs in proportion to their sessions, never a scan of the session table;
-- writes one `session.ended` audit event per person whose sessions it ended, naming the `cause` (an
-  `EndCause`), how many ended and which (index ids, never session keys);
+- writes one `session.ended` audit event per person whose sessions it ended, of one shape whichever
+  function was called (all of them go through `_end`): the `cause` (an `EndCause`), `sessions_ended` and
+  `sessions` (index ids, never session keys), the connection of the actor or else of the person's first
+  ended session; the events of one call are one INSERT;
 - is a no-op (and writes nothing) when nothing was left to end.
 """
 
@@ -29,7 +31,7 @@ from django.utils import timezone
 from lms_identity.models import IdpConnection, SubjectLink, User, UserSession
 from lms_identity.models.sessions import EndCause
 
-from .audit import Actor, record_event, record_events
+from .audit import Actor, record_events
 
 ENDED_ACTION = "session.ended"
 DB_ENGINES = {"django.contrib.sessions.backends.db", "django.contrib.sessions.backends.cached_db"}
@@ -110,7 +112,7 @@ def end_session(session_key: str | None, *, cause: str, actor: Actor) -> bool:
     """End this one session. Returns whether it was live. Audited (session.ended with the cause)."""
     if not session_key:
         return False
-    return bool(_end(UserSession.objects.filter(session_key=session_key), cause=cause, actor=actor))
+    return _ended(UserSession.objects.filter(session_key=session_key), cause=cause, actor=actor) > 0
 
 
 def end_session_replaced(session_key: str | None, *, current: Any, incoming: User) -> bool:
@@ -128,7 +130,7 @@ def end_session_of(user: User, session_key: str, *, cause: str, actor: Actor) ->
     if not session_key:
         return False
     rows = UserSession.objects.filter(user=user, session_key=session_key)
-    return bool(_end(rows, cause=cause, actor=actor))
+    return _ended(rows, cause=cause, actor=actor) > 0
 
 
 def end_sessions_of(
@@ -150,7 +152,7 @@ def end_sessions_of(
         rows = rows.exclude(session_key=except_key)
     if connection is not None:
         rows = rows.filter(connection=connection)
-    return _end(rows, cause=cause, actor=actor)
+    return _ended(rows, cause=cause, actor=actor)
 
 
 def end_indexed_sessions(ids: Sequence[int], *, cause: str, actor: Actor) -> int:
@@ -158,7 +160,7 @@ def end_indexed_sessions(ids: Sequence[int], *, cause: str, actor: Actor) -> int
     gone end nothing. Returns how many ended. Audited."""
     if not ids:
         return 0
-    return _end(UserSession.objects.filter(pk__in=list(ids)), cause=cause, actor=actor)
+    return _ended(UserSession.objects.filter(pk__in=list(ids)), cause=cause, actor=actor)
 
 
 def end_sessions_by_sid(
@@ -169,7 +171,7 @@ def end_sessions_by_sid(
     if not sid:
         return 0
     rows = UserSession.objects.filter(connection=connection, sid=sid[:255])
-    return _end(rows, cause=cause, actor=actor or Actor.of_connection(connection))
+    return _ended(rows, cause=cause, actor=actor or Actor.of_connection(connection))
 
 
 def end_sessions_of_subject(
@@ -184,36 +186,26 @@ def end_sessions_of_subject(
     rows = UserSession.objects.filter(user_id=link.user_id, connection=connection)
     if sid:
         rows = rows.filter(sid=sid[:255])
-    return _end(rows, cause=cause, actor=actor or Actor.of_connection(connection))
+    return _ended(rows, cause=cause, actor=actor or Actor.of_connection(connection))
 
 
 def end_sessions_of_people(people: Sequence[User], *, cause: str, actor: Actor) -> Counter[Any]:
     """End every session of these people in a fixed number of statements (sweeps, bulk deactivation).
-    Returns {user id: sessions ended} for those who had any. One audit event per such person. Call it
-    inside the transaction that takes their access away."""
+    Returns {user id: sessions ended} for those who had any. Audited like every ending (one event per
+    person). Call it inside the transaction that takes their access away."""
     by_id = {person.pk: person for person in people}
-    with transaction.atomic():
-        rows = list(
-            UserSession.objects.select_for_update()
-            .filter(user_id__in=list(by_id))
-            .order_by("pk")
-            .values_list("pk", "session_key", "user_id")
-        )
-        if not rows:
-            return Counter()
-        _delete_stored([key for _, key, _ in rows])
-        UserSession.objects.filter(pk__in=[pk for pk, _, _ in rows]).delete()
-        per_person = Counter(user_id for _, _, user_id in rows)
-        record_events(
-            actor,
-            ENDED_ACTION,
-            [by_id[user_id] for user_id in per_person],
-            context_for=lambda user: {"cause": cause, "sessions_ended": per_person[user.pk]},
-        )
-    return per_person
+    if not by_id:
+        return Counter()
+    return _end(UserSession.objects.filter(user_id__in=list(by_id)), cause=cause, actor=actor, people=by_id)
 
 
-def _end(rows: QuerySet[UserSession], *, cause: str, actor: Actor) -> int:
+def _end(
+    rows: QuerySet[UserSession], *, cause: str, actor: Actor, people: dict[Any, User] | None = None
+) -> Counter[Any]:
+    """The one ending: lock the index rows (primary-key order), delete the stored sessions and the rows,
+    and write one `session.ended` event per person, all in one statement: context cause, sessions_ended
+    and sessions (index ids); the connection is the actor's, else the person's first ended session's.
+    `people` are the people already loaded by the caller (not read again). Returns {user id: ended}."""
     assert cause in EndCause.values, cause
     # No savepoint when a caller's transaction is open (a lock-out): an error undoes the whole change.
     with transaction.atomic(savepoint=False):
@@ -223,26 +215,30 @@ def _end(rows: QuerySet[UserSession], *, cause: str, actor: Actor) -> int:
             .values_list("pk", "session_key", "user_id", "connection_id")
         )
         if not found:
-            return 0
+            return Counter()
         _delete_stored([key for _, key, _, _ in found])
         UserSession.objects.filter(pk__in=[pk for pk, _, _, _ in found]).delete()
         ended: dict[Any, list[tuple[int, int | None]]] = defaultdict(list)
         for pk, _, user_id, connection_id in found:
             ended[user_id].append((pk, connection_id))
-        for user in User.objects.filter(pk__in=list(ended)).order_by("pk"):
-            sessions = ended[user.pk]
-            record_event(
-                actor,
-                ENDED_ACTION,
-                user,
-                context={
-                    "cause": cause,
-                    "sessions_ended": len(sessions),
-                    "sessions": [pk for pk, _ in sessions],
-                },
-                connection_id=actor.connection_id or sessions[0][1],
-            )
-    return len(found)
+        if people is None:
+            people = {user.pk: user for user in User.objects.filter(pk__in=list(ended))}
+        record_events(
+            actor,
+            ENDED_ACTION,
+            [people[user_id] for user_id in sorted(ended)],
+            context_for=lambda user: {
+                "cause": cause,
+                "sessions_ended": len(ended[user.pk]),
+                "sessions": [pk for pk, _ in ended[user.pk]],
+            },
+            connection_for=lambda user: ended[user.pk][0][1],
+        )
+    return Counter({user_id: len(sessions) for user_id, sessions in ended.items()})
+
+
+def _ended(rows: QuerySet[UserSession], *, cause: str, actor: Actor) -> int:
+    return sum(_end(rows, cause=cause, actor=actor).values())
 
 
 def _delete_stored(keys: Iterable[str]) -> None:

@@ -146,3 +146,33 @@ def test_the_admins_own_log_out_ends_the_session_through_the_service(admin_clien
 
     assert not UserSession.objects.filter(session_key=key).exists()
     assert AuditEvent.objects.get(action="session.ended").context["cause"] == "logout"
+
+
+def test_ending_for_many_people_and_for_one_writes_events_of_the_same_shape(system_actor):
+    okta = ConnectionFactory(slug="okta")
+    one, many = UserFactory(connection=okta), UserFactory(connection=okta)
+    for person in (one, many):
+        for _ in range(2):
+            key = session_for(person)
+            index_session(person, key, connection_id=okta.pk, sid="s")
+    ids = sorted(UserSession.objects.filter(user=many).values_list("pk", flat=True))
+
+    end_sessions_of(one, cause="sweep", actor=system_actor)
+    end_sessions_of_people([many], cause="sweep", actor=system_actor)
+
+    single, bulk = (AuditEvent.objects.get(action="session.ended", target_id=str(p.pk)) for p in (one, many))
+    assert set(single.context) == set(bulk.context) == {"cause", "sessions_ended", "sessions"}
+    assert (bulk.context["sessions"], bulk.context["sessions_ended"]) == (ids, 2)
+    assert single.connection_id == bulk.connection_id == okta.pk
+
+
+def test_ending_the_sessions_of_many_people_costs_the_same_statements_for_three_as_for_one(
+    system_actor, django_assert_num_queries
+):
+    people = [UserFactory() for _ in range(3)]
+    for person in people:
+        session_for(person)
+
+    # lock the index rows, delete sessions, delete index rows, audit (the people are given)
+    with django_assert_num_queries(4):
+        assert sum(end_sessions_of_people(people, cause="sweep", actor=system_actor).values()) == 3
