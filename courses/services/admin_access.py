@@ -23,10 +23,8 @@ from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 
-from lms_identity.models import BreakGlassAccount, SubjectLink, User
-from lms_identity.models.sessions import EndCause
+from lms_identity.models import BreakGlassAccount, SubjectLink, User, UserSession
 from lms_identity.services.audit import Actor, record_event
-from lms_identity.services.sessions import end_sessions_of
 
 from ..capabilities import ADMIN_CAPABILITIES, permissions_for
 from ..models import Grant, GrantState
@@ -43,12 +41,13 @@ def sync_admin_access(user_ids: Iterable[Any], *, actor: Actor) -> dict[str, int
 
     Idempotent: a person already as their roles say is not written. Locks the people's rows (primary-key
     order) in one transaction. Each change writes an `admin_access.changed` audit event (a superuser flag
-    taken away shows in its changes); a person who lost an admin capability or the superuser flag has
-    every session ended at once (cause admin_role_lost), so a removed L&D admin is out of /admin/ on their
-    next request. Skips the break-glass account and superusers no IdP knows (see the module docstring).
-    Returns counts (changed, sessions_ended)."""
+    taken away shows in its changes). A person who lost power keeps their sessions but not the power in
+    them: the admin and the API read the flags and permissions on every request, so their next admin
+    request goes to the admin sign-in page while /learn/ goes on working; the event counts the live
+    sessions that lost admin access (`admin_sessions_dropped`). Skips the break-glass account and
+    superusers no IdP knows (see the module docstring). Returns counts (changed, admin_sessions_dropped)."""
     ids = sorted({uuid.UUID(str(i)) for i in user_ids})
-    summary = {"changed": 0, "sessions_ended": 0}
+    summary = {"changed": 0, "admin_sessions_dropped": 0}
     if not ids:
         return summary
     with transaction.atomic():
@@ -72,11 +71,12 @@ def sync_admin_access(user_ids: Iterable[Any], *, actor: Actor) -> dict[str, int
             was_staff, was_superuser = person.is_staff, person.is_superuser
             if staff == was_staff and wanted == had and person.pk not in grouped and not was_superuser:
                 continue
-            lost = (was_staff and not staff) or was_superuser or bool(had - wanted)
+            lost = (was_staff and not staff) or was_superuser or bool(had - wanted) or person.pk in grouped
             _apply(person, staff=staff, wanted=wanted, had=had)
             changes = {"is_staff": (was_staff, staff)} if staff != was_staff else {}
             if was_superuser:
                 changes["is_superuser"] = (True, False)
+            dropped = UserSession.objects.filter(user_id=person.pk).count() if lost else 0
             record_event(
                 actor,
                 CHANGED_ACTION,
@@ -86,13 +86,11 @@ def sync_admin_access(user_ids: Iterable[Any], *, actor: Actor) -> dict[str, int
                     "capabilities": sorted(caps & ADMIN_CAPABILITIES),
                     "permissions_added": len(wanted - had),
                     "permissions_removed": len(had - wanted),
+                    "admin_sessions_dropped": dropped,
                 },
             )
             summary["changed"] += 1
-            if lost:
-                summary["sessions_ended"] += end_sessions_of(
-                    person, cause=EndCause.ADMIN_ROLE_LOST, actor=actor
-                )
+            summary["admin_sessions_dropped"] += dropped
     return summary
 
 

@@ -22,6 +22,7 @@ class EndCause(models.TextChoices):
     EXPIRED = "expired", "Unused for longer than the cookie lifetime (SESSION_COOKIE_AGE)"
     REVERIFICATION_FAILED = "reverification_failed", "The IdP refused a silent re-authentication"
     REPLACED = "replaced", "Another person signed in on the same browser"
+    # Written before losing an admin role kept the session (admin access now drops from it instead).
     ADMIN_ROLE_LOST = "admin_role_lost", "The person lost an admin role"
     BREAK_GLASS_CLOSED = "break_glass_closed", "The break-glass window closed"
 
