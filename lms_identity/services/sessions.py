@@ -51,7 +51,8 @@ def index_session(
 ) -> None:
     """Remember that this session belongs to this person (and to this IdP session). Idempotent per
     session key. `replaces` is the key the same session had before Django cycled it (a re-sign-in):
-    that index row goes, the session lives on under its new key. Not an ending: no audit event."""
+    that index row goes, the session lives on under its new key (and, for the same person, keeps its
+    sign-in time). Not an ending: no audit event."""
     now = timezone.now()
     # One upsert statement (INSERT ... ON CONFLICT), not update_or_create's lock, savepoint and insert:
     # this runs on every sign-in.
@@ -83,7 +84,14 @@ def index_session(
         ],
     )
     if replaces and replaces != session_key:
-        UserSession.objects.filter(session_key=replaces).delete()
+        old_row = UserSession.objects.filter(session_key=replaces)
+        replaced = old_row.values_list("user_id", "created_at").first()
+        if replaced is not None:
+            if replaced[0] == user.pk:
+                # The same person again (a silent re-verification): the session keeps its first sign-in
+                # time, as its own clock does, so the expiry sweep's absolute lifetime runs from it.
+                UserSession.objects.filter(session_key=session_key).update(created_at=replaced[1])
+            old_row.delete()
 
 
 def find_session(session_key: str | None) -> UserSession | None:

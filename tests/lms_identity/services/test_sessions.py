@@ -1,7 +1,10 @@
 """The session service: every ending is one audited call, proportional to the sessions it ends."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.sessions.models import Session
+from django.utils import timezone
 
 from lms_identity.models import AuditEvent, UserSession
 from lms_identity.services.audit import Actor
@@ -176,3 +179,18 @@ def test_ending_the_sessions_of_many_people_costs_the_same_statements_for_three_
     # lock the index rows, delete sessions, delete index rows, audit (the people are given)
     with django_assert_num_queries(4):
         assert sum(end_sessions_of_people(people, cause="sweep", actor=system_actor).values()) == 3
+
+
+def test_a_re_sign_in_of_the_same_person_keeps_the_first_sign_in_time(system_actor):
+    person, other = UserFactory(), UserFactory()
+    first = session_for(person)
+    hours_ago = timezone.now() - timedelta(hours=2)
+    UserSession.objects.filter(session_key=first).update(created_at=hours_ago)
+    someone_elses = session_for(other)
+    UserSession.objects.filter(session_key=someone_elses).update(created_at=hours_ago)
+
+    index_session(person, "cycled-key-of-the-same-person", replaces=first)
+    index_session(person, "key-taken-over-from-another", replaces=someone_elses)
+
+    assert UserSession.objects.get(session_key="cycled-key-of-the-same-person").created_at == hours_ago
+    assert UserSession.objects.get(session_key="key-taken-over-from-another").created_at > hours_ago
