@@ -299,3 +299,21 @@ def test_a_refused_break_glass_sign_in_leaves_the_other_persons_session_alone(cl
     assert UserSession.objects.get().session_key == old_key
     assert not AuditEvent.objects.filter(action="session.ended").exists()
     assert client.get("/learn/").status_code == 200
+
+
+def test_a_break_glass_sign_in_in_a_new_window_over_the_accounts_old_session_starts_afresh(
+    account, two_admins
+):
+    approved(two_admins)
+    _, browser = sign_in("break-glass", PASSWORD)
+    old_key = browser.session.session_key
+    approved(two_admins)
+
+    response = browser.post("/admin/login/?next=/admin/", {"username": "break-glass", "password": PASSWORD})
+    close_break_glass_windows()
+
+    assert response.status_code == 302
+    new = UserSession.objects.get(user=account)
+    assert new.session_key != old_key and browser.get("/admin/").status_code == 200
+    event = AuditEvent.objects.get(action="session.ended", target_id=str(account.pk))
+    assert event.context["cause"] == "replaced"
