@@ -317,3 +317,15 @@ def test_a_break_glass_sign_in_in_a_new_window_over_the_accounts_old_session_sta
     assert new.session_key != old_key and browser.get("/admin/").status_code == 200
     event = AuditEvent.objects.get(action="session.ended", target_id=str(account.pk))
     assert event.context["cause"] == "replaced"
+
+
+def test_the_requests_page_shows_a_closed_window_and_when_it_closed(admin_client, account, two_admins):
+    request = approved(two_admins)
+    pass_window(request)
+    close_break_glass_windows()
+
+    listing = admin_client.get("/admin/lms_identity/breakglassrequest/").content.decode()
+    detail = admin_client.get(f"/admin/lms_identity/breakglassrequest/{request.pk}/change/").content.decode()
+
+    assert "expired unused" in listing
+    assert "Closed at" in detail
