@@ -2,8 +2,11 @@
 
 Every session of a signed-in person is indexed in `UserSession` (by person, by the IdP's `sid`), and every
 ending, whatever asks for it (sign-out, a logout or a signal from the IdP, a deactivation, a sweep, an
-administrator, the person on My sessions, an idle or absolute timeout), goes through `end_session`,
-`end_sessions_of`, `end_sessions_by_sid` or, for many people at once, `end_sessions_of_people`. Each one:
+administrator, the person on My sessions, an idle or absolute timeout or the expiry sweep, a closed
+break-glass window, another person signing in on the same browser), goes through `end_session`,
+`end_session_replaced`, `end_sessions_of`, `end_sessions_by_sid`, `end_sessions_of_subject`,
+`end_indexed_sessions` or, for many people at once, `end_sessions_of_people`, and all of them through
+`_end`. Each one:
 
 - runs in one transaction and locks the index rows it ends (primary-key order), so two endings of the
   same session race harmlessly and the second finds nothing;
