@@ -1,9 +1,17 @@
-"""System checks of our own production settings, run by `manage.py check --deploy`."""
+"""System checks of our own: production settings (run by `manage.py check --deploy`), and admin power
+the IdP did not grant (a database check: `manage.py migrate` and `manage.py check --database default`)."""
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, Tags
+from django.core.checks import CheckMessage, Error, Tags, Warning
+from django.db import DatabaseError
+from django.db.models import Exists, OuterRef, Q
+
+from lms_identity.models import BreakGlassAccount, SubjectLink, User
+
+NAMES_SHOWN = 10
 
 
 def check_encryption_keys(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
@@ -31,6 +39,54 @@ def check_audit_hmac_key(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
             id="lms_identity.E101",
         )
     ]
+
+
+def check_admin_power_not_granted(
+    *, app_configs: Any, databases: Sequence[str] | None, **kwargs: Any
+) -> list[CheckMessage]:
+    """Warn about every account but the break-glass one that holds admin power no IdP granted: a
+    superuser (never granted by an IdP), an auth group member (nothing hands out auth groups), or staff or
+    a permission on an account no IdP knows. Role-mapped people are made right at each sign-in and by the
+    reconciler; these are what an operator made by hand (`createsuperuser`, the shell)."""
+    messages: list[CheckMessage] = []
+    for alias in databases or []:
+        try:
+            names = list_hand_made_admin_power(alias)
+        except DatabaseError:  # before the first migrate: nothing to look at yet
+            continue
+        if names:
+            shown = ", ".join(names[:NAMES_SHOWN]) + (" …" if len(names) > NAMES_SHOWN else "")
+            messages.append(
+                Warning(
+                    f"{len(names)} account(s) hold admin power the IdP did not grant: {shown}.",
+                    hint=(
+                        "Only the break-glass account may hold power that no role mapping gave. Remove "
+                        "these accounts or their superuser/staff flags, permissions and groups (README, "
+                        "Admin access); people an IdP knows lose them at their next sign-in or reconcile."
+                    ),
+                    id="lms_identity.W201",
+                )
+            )
+    return messages
+
+
+def list_hand_made_admin_power(alias: str = "default") -> list[str]:
+    """The user names of the accounts check_admin_power_not_granted warns about, sorted."""
+    unknown_to_idps = Q(connection__isnull=True) & ~Exists(SubjectLink.objects.filter(user=OuterRef("pk")))
+    hand_made = (
+        Q(is_superuser=True)
+        | Q(groups__isnull=False)
+        | (unknown_to_idps & (Q(is_staff=True) | Q(user_permissions__isnull=False)))
+    )
+    rows = (
+        User.objects.using(alias)
+        .exclude(Exists(BreakGlassAccount.objects.filter(user=OuterRef("pk"))))
+        .filter(hand_made)
+        .values_list("user_name", flat=True)
+        .distinct()
+        .order_by("user_name")
+    )
+    return list(rows)
 
 
 DEPLOY_CHECKS = [(check_encryption_keys, Tags.security), (check_audit_hmac_key, Tags.security)]

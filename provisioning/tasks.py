@@ -11,7 +11,7 @@ from typing import Any
 from celery import Task, shared_task
 
 from courses.reconcile import reconcile_people as reconcile
-from lms_identity.services import audit_chain
+from lms_identity.services import audit_chain, break_glass, session_expiry
 from lms_identity.services.audit import Actor
 from provisioning.models import JobKind, Trigger
 from provisioning.services import (
@@ -118,6 +118,19 @@ def checkpoint_audit() -> dict[str, int]:
 def purge_request_log() -> dict[str, int]:
     """Delete SCIM request-log rows older than SCIM_REQUEST_LOG_DAYS (bounded; the next run continues)."""
     return {"deleted": request_log.purge_request_log()}
+
+
+@shared_task(name="provisioning.close_break_glass_windows", soft_time_limit=60, time_limit=90, **RETRY)
+def close_break_glass_windows() -> dict[str, int]:
+    """Close the break-glass windows that passed and end the account's sessions they covered."""
+    return break_glass.close_break_glass_windows(actor=Actor.system("break-glass-windows"))
+
+
+@shared_task(name="provisioning.end_expired_sessions", soft_time_limit=240, time_limit=270, **RETRY)
+def end_expired_sessions() -> dict[str, int]:
+    """End the sessions past their idle timeout, absolute lifetime or cookie lifetime that no request
+    ended (bounded per run; the next run goes on)."""
+    return session_expiry.end_expired_sessions(actor=Actor.system("session-expiry"))
 
 
 def _summary(run: Any) -> dict[str, Any]:

@@ -4,10 +4,14 @@ auth groups.
 A person's capabilities are those of the role templates they hold through an active grant (an entitlement
 rule, the HR matrix or an override); an inactive or deleted person holds none. Their permissions become
 exactly those the capabilities map to (`courses.capabilities`), they are staff when one of them is an
-admin capability, and they belong to no auth group (nothing else hands out permissions). The owner-level
-superuser is made by hand (or is the break-glass account) and is never touched: no IdP grants or removes
-it. Called for each SSO sign-in (`courses.services.sign_in_access`) and by the reconciler for every
-person whose role grants changed (and, on the full run, everyone holding admin power).
+admin capability, and they belong to no auth group (nothing else hands out permissions). No IdP grants
+the owner-level superuser: a person the IdP knows (of a connection, or with a subject link) who holds it
+(set by hand in the shell or the admin) loses it here like any other power their roles do not give. Left
+alone: the break-glass account, and a superuser no IdP knows (made by `createsuperuser`), who cannot sign
+in anyway (password sign-in is break-glass only, adoption refuses accounts with admin power) and whom the
+system check lms_identity.W201 names until an operator removes them. Called for each SSO sign-in
+(`courses.services.sign_in_access`) and by the reconciler for every person whose role grants changed
+(and, on the full run, everyone holding admin power).
 """
 
 import uuid
@@ -17,12 +21,10 @@ from typing import Any
 
 from django.contrib.auth.models import Permission
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
-from lms_identity.models import User
-from lms_identity.models.sessions import EndCause
+from lms_identity.models import BreakGlassAccount, SubjectLink, User, UserSession
 from lms_identity.services.audit import Actor, record_event
-from lms_identity.services.sessions import end_sessions_of
 
 from ..capabilities import ADMIN_CAPABILITIES, permissions_for
 from ..models import Grant, GrantState
@@ -38,15 +40,19 @@ def sync_admin_access(user_ids: Iterable[Any], *, actor: Actor) -> dict[str, int
     """Make these people's staff flag, permissions and auth groups what their active roles give.
 
     Idempotent: a person already as their roles say is not written. Locks the people's rows (primary-key
-    order) in one transaction. Each change writes an `admin_access.changed` audit event; a person who
-    lost an admin capability has every session ended at once (cause admin_role_lost), so a removed L&D
-    admin is out of /admin/ on their next request. Returns counts (changed, sessions_ended)."""
+    order) in one transaction. Each change writes an `admin_access.changed` audit event (a superuser flag
+    taken away shows in its changes). A person who lost power keeps their sessions but not the power in
+    them: the admin and the API read the flags and permissions on every request, so their next admin
+    request goes to the admin sign-in page while /learn/ goes on working; the event counts the live
+    sessions that lost admin access (`admin_sessions_dropped`). Skips the break-glass account and
+    superusers no IdP knows (see the module docstring). Returns counts (changed, admin_sessions_dropped)."""
     ids = sorted({uuid.UUID(str(i)) for i in user_ids})
-    summary = {"changed": 0, "sessions_ended": 0}
+    summary = {"changed": 0, "admin_sessions_dropped": 0}
     if not ids:
         return summary
     with transaction.atomic():
-        people = list(User.objects.select_for_update().filter(pk__in=ids, is_superuser=False).order_by("pk"))
+        locked = User.objects.select_for_update().filter(pk__in=ids).exclude(_is_break_glass())
+        people = [p for p in locked.order_by("pk") if not p.is_superuser or _known_to_an_idp(p)]
         if not people:
             return summary
         ids = [p.pk for p in people]
@@ -62,46 +68,63 @@ def sync_admin_access(user_ids: Iterable[Any], *, actor: Actor) -> dict[str, int
             wanted = {permission_ids[p] for p in permissions_for(caps) if p in permission_ids}
             staff = bool(caps & ADMIN_CAPABILITIES)
             had = current_perms[person.pk]
-            if staff == person.is_staff and wanted == had and person.pk not in grouped:
+            was_staff, was_superuser = person.is_staff, person.is_superuser
+            if staff == was_staff and wanted == had and person.pk not in grouped and not was_superuser:
                 continue
-            was_staff = person.is_staff
-            lost = (was_staff and not staff) or bool(had - wanted)
+            lost = (was_staff and not staff) or was_superuser or bool(had - wanted) or person.pk in grouped
             _apply(person, staff=staff, wanted=wanted, had=had)
+            changes = {"is_staff": (was_staff, staff)} if staff != was_staff else {}
+            if was_superuser:
+                changes["is_superuser"] = (True, False)
+            dropped = UserSession.objects.filter(user_id=person.pk).count() if lost else 0
             record_event(
                 actor,
                 CHANGED_ACTION,
                 person,
-                changes={"is_staff": (was_staff, staff)} if staff != was_staff else {},
+                changes=changes,
                 context={
                     "capabilities": sorted(caps & ADMIN_CAPABILITIES),
                     "permissions_added": len(wanted - had),
                     "permissions_removed": len(had - wanted),
+                    "admin_sessions_dropped": dropped,
                 },
             )
             summary["changed"] += 1
-            if lost:
-                summary["sessions_ended"] += end_sessions_of(
-                    person, cause=EndCause.ADMIN_ROLE_LOST, actor=actor
-                )
+            summary["admin_sessions_dropped"] += dropped
     return summary
 
 
 def list_holders_of_admin_power(user_ids: Iterable[Any]) -> list[uuid.UUID]:
-    """Of these people, the ones (not superusers) who are staff or hold a permission or auth group: the
-    ones a full reconcile re-checks even when their role grants did not change."""
+    """Of these people, the ones who are superusers or staff or hold a permission or auth group (the
+    break-glass account aside): the ones a full reconcile re-checks even when their role grants did not
+    change. sync_admin_access leaves the superusers no IdP knows as they are."""
     ids = list(user_ids)
+    power = (
+        Q(is_superuser=True) | Q(is_staff=True) | Q(user_permissions__isnull=False) | Q(groups__isnull=False)
+    )
     return list(
-        User.objects.filter(pk__in=ids, is_superuser=False)
-        .filter(Q(is_staff=True) | Q(user_permissions__isnull=False) | Q(groups__isnull=False))
+        User.objects.filter(pk__in=ids)
+        .exclude(_is_break_glass())
+        .filter(power)
         .values_list("pk", flat=True)
         .distinct()
     )
 
 
+def _is_break_glass() -> Exists:
+    return Exists(BreakGlassAccount.objects.filter(user_id=OuterRef("pk")))
+
+
+def _known_to_an_idp(person: User) -> bool:
+    """Whether an IdP knows the person: provisioned or created by a connection, or linked to a subject."""
+    return person.connection_id is not None or SubjectLink.objects.filter(user_id=person.pk).exists()
+
+
 def _apply(person: User, *, staff: bool, wanted: set[int], had: set[int]) -> None:
-    if staff != person.is_staff:
+    if staff != person.is_staff or person.is_superuser:
         person.is_staff = staff
-        person.save(update_fields=["is_staff"])
+        person.is_superuser = False
+        person.save(update_fields=["is_staff", "is_superuser"])
     if had - wanted:
         UserPermission.objects.filter(user_id=person.pk, permission_id__in=had - wanted).delete()
     UserPermission.objects.bulk_create(

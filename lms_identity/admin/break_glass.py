@@ -26,6 +26,7 @@ SHOWN_FIELDS = (
     "approved_at",
     "window_ends_at",
     "used_at",
+    "closed_at",
 )
 
 

@@ -27,15 +27,27 @@ class BreakGlassRequest(models.Model):
     approved_at = models.DateTimeField(null=True, blank=True)
     window_ends_at = models.DateTimeField(null=True, blank=True)
     used_at = models.DateTimeField(null=True, blank=True)
+    # Set once the window has passed and the beat job closed it (sessions ended, never usable again).
+    closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-requested_at", "-id"]
+        indexes = [
+            # The beat job's "windows that passed and are not closed yet": a handful of rows, always.
+            models.Index(
+                fields=["window_ends_at"],
+                name="break_glass_open_window_idx",
+                condition=models.Q(closed_at__isnull=True, window_ends_at__isnull=False),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"break-glass request #{self.pk}"
 
     @property
     def status(self) -> str:
+        if self.closed_at is not None:
+            return "closed (used)" if self.used_at is not None else "expired unused"
         if self.used_at is not None:
             return "used"
         if self.approved_at is None:

@@ -19,8 +19,10 @@ class EndCause(models.TextChoices):
     SELF = "self", "Ended by the person from My sessions"
     IDLE_TIMEOUT = "idle_timeout", "Idle for longer than the connection allows"
     ABSOLUTE_TIMEOUT = "absolute_timeout", "Older than the connection's absolute lifetime"
+    EXPIRED = "expired", "Unused for longer than the cookie lifetime (SESSION_COOKIE_AGE)"
     REVERIFICATION_FAILED = "reverification_failed", "The IdP refused a silent re-authentication"
     REPLACED = "replaced", "Another person signed in on the same browser"
+    # Written before losing an admin role kept the session (admin access now drops from it instead).
     ADMIN_ROLE_LOST = "admin_role_lost", "The person lost an admin role"
     BREAK_GLASS_CLOSED = "break_glass_closed", "The break-glass window closed"
 
@@ -49,7 +51,10 @@ class UserSession(models.Model):
         indexes = [
             models.Index(
                 fields=["connection", "sid"], name="user_session_sid_idx", condition=~models.Q(sid="")
-            )
+            ),
+            # The expiry sweep's ranges (lms_identity/services/session_expiry.py), per connection.
+            models.Index(fields=["connection", "created_at"], name="user_session_started_idx"),
+            models.Index(fields=["connection", "last_seen_at"], name="user_session_last_seen_idx"),
         ]
 
     def __str__(self) -> str:

@@ -92,9 +92,17 @@ def record_events(
     *,
     changes: dict[str, tuple[Any, Any]] | None = None,
     context_for: Callable[[models.Model], dict[str, Any]] | None = None,
+    connection_for: Callable[[models.Model], int | None] | None = None,
 ) -> None:
     """One audit event per target, written in one statement: for changes made to many people at once.
-    Call it inside the transaction of the change."""
+    The event's connection is the actor's, else `connection_for(target)` when given. Call it inside the
+    transaction of the change."""
+
+    def connection_of(target: models.Model) -> int | None:
+        if actor.connection_id is not None or connection_for is None:
+            return actor.connection_id
+        return connection_for(target)
+
     AuditEvent.objects.bulk_create(
         AuditEvent(
             actor_type=actor.type,
@@ -104,7 +112,7 @@ def record_events(
             target_type=target._meta.model_name or "",
             target_id=str(target.pk),
             target_label=str(target)[:255],
-            connection_id=actor.connection_id,
+            connection_id=connection_of(target),
             changes={k: [jsonable(b), jsonable(a)] for k, (b, a) in (changes or {}).items()},
             context={k: jsonable(v) for k, v in (context_for(target) if context_for else {}).items()},
         )

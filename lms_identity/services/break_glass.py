@@ -7,25 +7,31 @@ approval.
 - `use_break_glass` claims the approval with a conditional UPDATE at the password sign-in: single use,
   and only inside the window. Every use and every refused attempt is audited and raises an alert (an
   outbox event provisioning turns into one; the core cannot import provisioning).
-- The session it opens ends when the window closes (the session policy checks `window_ends_at`, stored
-  in the session at sign-in, on every request).
+- The session it opens ends when the window closes: the session policy refuses it on its first request
+  past `window_ends_at` (stored in the session at sign-in), and `close_break_glass_windows`, run by beat
+  every minute, closes each passed window (never usable again) and ends the account's sessions that no
+  open window covers, through the session service (cause break_glass_closed), idle browser or not.
 """
 
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Min
 from django.utils import timezone
 
 from lms_identity.errors import BreakGlassRefused
 from lms_identity.models import BreakGlassAccount, BreakGlassRequest, User
+from lms_identity.models.sessions import EndCause
 
 from . import outbox
 from .audit import Actor, record_event
+from .sessions import end_sessions_of
 
 APPROVE_PERMISSION = "lms_identity.change_breakglassrequest"
 USED = "break_glass.used"
 REFUSED = "break_glass.refused"
+CLOSED = "break_glass.closed"
 
 
 def create_break_glass_account(user_name: str, email: str, password: str, *, actor: Actor) -> User:
@@ -107,16 +113,55 @@ def use_break_glass(user: User, *, address: str | None) -> datetime:
     now = timezone.now()
     with transaction.atomic():
         open_requests = BreakGlassRequest.objects.filter(
-            approved_at__isnull=False, used_at__isnull=True, window_ends_at__gt=now
+            approved_at__isnull=False, used_at__isnull=True, closed_at__isnull=True, window_ends_at__gt=now
         ).order_by("window_ends_at", "pk")
         for request in open_requests[:5]:
-            if BreakGlassRequest.objects.filter(pk=request.pk, used_at__isnull=True).update(used_at=now):
+            unclaimed = BreakGlassRequest.objects.filter(
+                pk=request.pk, used_at__isnull=True, closed_at__isnull=True
+            )
+            if unclaimed.update(used_at=now):
                 _record_attempt(user, USED, request, address)
                 assert request.window_ends_at is not None
                 return request.window_ends_at
     with transaction.atomic():
         _record_attempt(user, REFUSED, None, address)
     raise BreakGlassRefused("not_approved", "no approved break-glass request is open")
+
+
+def close_break_glass_windows(*, actor: Actor) -> dict[str, int]:
+    """Close every approved window that has passed and end the break-glass account's sessions that no
+    open window covers (those that started before the earliest used window still open, or all of them).
+
+    Idempotent: a closed window is not closed again and a repeat finds no session to end. One
+    transaction; locks the passed requests (primary-key order), then the session index rows it ends.
+    Writes one `break_glass.closed` event per window closed, and the session service's `session.ended`
+    (cause break_glass_closed). A closed approval is never usable again, even if it was never used.
+    Returns counts (windows_closed, sessions_ended)."""
+    now = timezone.now()
+    summary = {"windows_closed": 0, "sessions_ended": 0}
+    with transaction.atomic():
+        passed = BreakGlassRequest.objects.select_for_update().filter(
+            closed_at__isnull=True, window_ends_at__isnull=False, window_ends_at__lte=now
+        )
+        for request in passed.order_by("pk"):
+            request.closed_at = now
+            request.save(update_fields=["closed_at"])
+            assert request.window_ends_at is not None
+            context = {"used": request.used_at is not None, "until": request.window_ends_at.isoformat()}
+            record_event(actor, CLOSED, request, context=context)
+            summary["windows_closed"] += 1
+        account = BreakGlassAccount.objects.select_related("user").first()
+        if account is None:
+            return summary
+        # A session of the account is covered by the used window it signed in under; the earliest
+        # used window still open began at its used_at, so anything older belongs to a passed window.
+        still_open = BreakGlassRequest.objects.filter(
+            used_at__isnull=False, closed_at__isnull=True, window_ends_at__gt=now
+        ).aggregate(since=Min("used_at"))["since"]
+        summary["sessions_ended"] = end_sessions_of(
+            account.user, cause=EndCause.BREAK_GLASS_CLOSED, actor=actor, started_before=still_open or now
+        )
+    return summary
 
 
 def _record_attempt(user: User, action: str, request: BreakGlassRequest | None, address: str | None) -> None:

@@ -2,15 +2,20 @@
 
 Every session of a signed-in person is indexed in `UserSession` (by person, by the IdP's `sid`), and every
 ending, whatever asks for it (sign-out, a logout or a signal from the IdP, a deactivation, a sweep, an
-administrator, the person on My sessions, an idle or absolute timeout), goes through `end_session`,
-`end_sessions_of`, `end_sessions_by_sid` or, for many people at once, `end_sessions_of_people`. Each one:
+administrator, the person on My sessions, an idle or absolute timeout or the expiry sweep, a closed
+break-glass window, another person signing in on the same browser), goes through `end_session`,
+`end_session_replaced`, `end_sessions_of`, `end_sessions_by_sid`, `end_sessions_of_subject`,
+`end_indexed_sessions` or, for many people at once, `end_sessions_of_people`, and all of them through
+`_end`. Each one:
 
 - runs in one transaction and locks the index rows it ends (primary-key order), so two endings of the
   same session race harmlessly and the second finds nothing;
 - deletes the stored Django sessions and their index rows, found through the index only: ending all
   sessions of a person costs in proportion to their sessions, never a scan of the session table;
-- writes one `session.ended` audit event per person whose sessions it ended, naming the `cause` (an
-  `EndCause`), how many ended and which (index ids, never session keys);
+- writes one `session.ended` audit event per person whose sessions it ended, of one shape whichever
+  function was called (all of them go through `_end`): the `cause` (an `EndCause`), `sessions_ended` and
+  `sessions` (index ids, never session keys), the connection of the actor or else of the person's first
+  ended session; the events of one call are one INSERT;
 - is a no-op (and writes nothing) when nothing was left to end.
 """
 
@@ -29,7 +34,7 @@ from django.utils import timezone
 from lms_identity.models import IdpConnection, SubjectLink, User, UserSession
 from lms_identity.models.sessions import EndCause
 
-from .audit import Actor, record_event, record_events
+from .audit import Actor, record_events
 
 ENDED_ACTION = "session.ended"
 DB_ENGINES = {"django.contrib.sessions.backends.db", "django.contrib.sessions.backends.cached_db"}
@@ -49,7 +54,8 @@ def index_session(
 ) -> None:
     """Remember that this session belongs to this person (and to this IdP session). Idempotent per
     session key. `replaces` is the key the same session had before Django cycled it (a re-sign-in):
-    that index row goes, the session lives on under its new key. Not an ending: no audit event."""
+    that index row goes, the session lives on under its new key (and, for the same person, keeps its
+    sign-in time). Not an ending: no audit event."""
     now = timezone.now()
     # One upsert statement (INSERT ... ON CONFLICT), not update_or_create's lock, savepoint and insert:
     # this runs on every sign-in.
@@ -81,7 +87,14 @@ def index_session(
         ],
     )
     if replaces and replaces != session_key:
-        UserSession.objects.filter(session_key=replaces).delete()
+        old_row = UserSession.objects.filter(session_key=replaces)
+        replaced = old_row.values_list("user_id", "created_at").first()
+        if replaced is not None:
+            if replaced[0] == user.pk:
+                # The same person again (a silent re-verification): the session keeps its first sign-in
+                # time, as its own clock does, so the expiry sweep's absolute lifetime runs from it.
+                UserSession.objects.filter(session_key=session_key).update(created_at=replaced[1])
+            old_row.delete()
 
 
 def find_session(session_key: str | None) -> UserSession | None:
@@ -110,7 +123,16 @@ def end_session(session_key: str | None, *, cause: str, actor: Actor) -> bool:
     """End this one session. Returns whether it was live. Audited (session.ended with the cause)."""
     if not session_key:
         return False
-    return bool(_end(UserSession.objects.filter(session_key=session_key), cause=cause, actor=actor))
+    return _ended(UserSession.objects.filter(session_key=session_key), cause=cause, actor=actor) > 0
+
+
+def end_session_replaced(session_key: str | None, *, current: Any, incoming: User) -> bool:
+    """Another person is signing in on the browser that holds this session: end it (cause replaced, by
+    the person it belonged to, `current`) before Django's login flushes it unseen. Nothing ends when
+    nobody was signed in or the same person signs in again. Returns whether a session ended. Audited."""
+    if current is None or not current.is_authenticated or current.pk == incoming.pk:
+        return False
+    return end_session(session_key, cause=EndCause.REPLACED, actor=Actor.of_user(current))
 
 
 def end_session_of(user: User, session_key: str, *, cause: str, actor: Actor) -> bool:
@@ -119,7 +141,7 @@ def end_session_of(user: User, session_key: str, *, cause: str, actor: Actor) ->
     if not session_key:
         return False
     rows = UserSession.objects.filter(user=user, session_key=session_key)
-    return bool(_end(rows, cause=cause, actor=actor))
+    return _ended(rows, cause=cause, actor=actor) > 0
 
 
 def end_sessions_of(
@@ -129,15 +151,27 @@ def end_sessions_of(
     actor: Actor,
     except_key: str | None = None,
     connection: IdpConnection | None = None,
+    started_before: datetime | None = None,
 ) -> int:
     """End every session of this person (all but `except_key`, e.g. "sign out my other sessions"; only
-    those signed in through `connection` when given). Returns how many ended. Audited."""
+    those signed in through `connection` when given; only those that started before `started_before`
+    when given). Returns how many ended. Audited."""
     rows = UserSession.objects.filter(user=user)
+    if started_before is not None:
+        rows = rows.filter(created_at__lt=started_before)
     if except_key:
         rows = rows.exclude(session_key=except_key)
     if connection is not None:
         rows = rows.filter(connection=connection)
-    return _end(rows, cause=cause, actor=actor)
+    return _ended(rows, cause=cause, actor=actor)
+
+
+def end_indexed_sessions(ids: Sequence[int], *, cause: str, actor: Actor) -> int:
+    """End the sessions of these index rows (a sweep that found them through the index). Rows already
+    gone end nothing. Returns how many ended. Audited."""
+    if not ids:
+        return 0
+    return _ended(UserSession.objects.filter(pk__in=list(ids)), cause=cause, actor=actor)
 
 
 def end_sessions_by_sid(
@@ -148,7 +182,7 @@ def end_sessions_by_sid(
     if not sid:
         return 0
     rows = UserSession.objects.filter(connection=connection, sid=sid[:255])
-    return _end(rows, cause=cause, actor=actor or Actor.of_connection(connection))
+    return _ended(rows, cause=cause, actor=actor or Actor.of_connection(connection))
 
 
 def end_sessions_of_subject(
@@ -163,36 +197,26 @@ def end_sessions_of_subject(
     rows = UserSession.objects.filter(user_id=link.user_id, connection=connection)
     if sid:
         rows = rows.filter(sid=sid[:255])
-    return _end(rows, cause=cause, actor=actor or Actor.of_connection(connection))
+    return _ended(rows, cause=cause, actor=actor or Actor.of_connection(connection))
 
 
 def end_sessions_of_people(people: Sequence[User], *, cause: str, actor: Actor) -> Counter[Any]:
     """End every session of these people in a fixed number of statements (sweeps, bulk deactivation).
-    Returns {user id: sessions ended} for those who had any. One audit event per such person. Call it
-    inside the transaction that takes their access away."""
+    Returns {user id: sessions ended} for those who had any. Audited like every ending (one event per
+    person). Call it inside the transaction that takes their access away."""
     by_id = {person.pk: person for person in people}
-    with transaction.atomic():
-        rows = list(
-            UserSession.objects.select_for_update()
-            .filter(user_id__in=list(by_id))
-            .order_by("pk")
-            .values_list("pk", "session_key", "user_id")
-        )
-        if not rows:
-            return Counter()
-        _delete_stored([key for _, key, _ in rows])
-        UserSession.objects.filter(pk__in=[pk for pk, _, _ in rows]).delete()
-        per_person = Counter(user_id for _, _, user_id in rows)
-        record_events(
-            actor,
-            ENDED_ACTION,
-            [by_id[user_id] for user_id in per_person],
-            context_for=lambda user: {"cause": cause, "sessions_ended": per_person[user.pk]},
-        )
-    return per_person
+    if not by_id:
+        return Counter()
+    return _end(UserSession.objects.filter(user_id__in=list(by_id)), cause=cause, actor=actor, people=by_id)
 
 
-def _end(rows: QuerySet[UserSession], *, cause: str, actor: Actor) -> int:
+def _end(
+    rows: QuerySet[UserSession], *, cause: str, actor: Actor, people: dict[Any, User] | None = None
+) -> Counter[Any]:
+    """The one ending: lock the index rows (primary-key order), delete the stored sessions and the rows,
+    and write one `session.ended` event per person, all in one statement: context cause, sessions_ended
+    and sessions (index ids); the connection is the actor's, else the person's first ended session's.
+    `people` are the people already loaded by the caller (not read again). Returns {user id: ended}."""
     assert cause in EndCause.values, cause
     # No savepoint when a caller's transaction is open (a lock-out): an error undoes the whole change.
     with transaction.atomic(savepoint=False):
@@ -202,26 +226,30 @@ def _end(rows: QuerySet[UserSession], *, cause: str, actor: Actor) -> int:
             .values_list("pk", "session_key", "user_id", "connection_id")
         )
         if not found:
-            return 0
+            return Counter()
         _delete_stored([key for _, key, _, _ in found])
         UserSession.objects.filter(pk__in=[pk for pk, _, _, _ in found]).delete()
         ended: dict[Any, list[tuple[int, int | None]]] = defaultdict(list)
         for pk, _, user_id, connection_id in found:
             ended[user_id].append((pk, connection_id))
-        for user in User.objects.filter(pk__in=list(ended)).order_by("pk"):
-            sessions = ended[user.pk]
-            record_event(
-                actor,
-                ENDED_ACTION,
-                user,
-                context={
-                    "cause": cause,
-                    "sessions_ended": len(sessions),
-                    "sessions": [pk for pk, _ in sessions],
-                },
-                connection_id=actor.connection_id or sessions[0][1],
-            )
-    return len(found)
+        if people is None:
+            people = {user.pk: user for user in User.objects.filter(pk__in=list(ended))}
+        record_events(
+            actor,
+            ENDED_ACTION,
+            [people[user_id] for user_id in sorted(ended)],
+            context_for=lambda user: {
+                "cause": cause,
+                "sessions_ended": len(ended[user.pk]),
+                "sessions": [pk for pk, _ in ended[user.pk]],
+            },
+            connection_for=lambda user: ended[user.pk][0][1],
+        )
+    return Counter({user_id: len(sessions) for user_id, sessions in ended.items()})
+
+
+def _ended(rows: QuerySet[UserSession], *, cause: str, actor: Actor) -> int:
+    return sum(_end(rows, cause=cause, actor=actor).values())
 
 
 def _delete_stored(keys: Iterable[str]) -> None:

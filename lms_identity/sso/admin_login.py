@@ -17,8 +17,10 @@ from django.views.generic import View
 from lms_identity.admin_sign_in import client_address
 from lms_identity.break_glass_backend import BACKEND_PATH
 from lms_identity.errors import BreakGlassRefused
+from lms_identity.models.sessions import EndCause
+from lms_identity.services.audit import Actor
 from lms_identity.services.break_glass import use_break_glass
-from lms_identity.services.sessions import index_session
+from lms_identity.services.sessions import end_session, index_session
 
 from . import session_keys
 from .views import enabled_configs, safe_next
@@ -47,6 +49,15 @@ class AdminLoginView(View):
             until = use_break_glass(user, address=address)
         except BreakGlassRefused:
             return render(request, "lms_identity/break_glass_refused.html", status=403)
+        # A break-glass sign-in starts a session of its own window: whatever session this browser held
+        # (another person's, or the account's from an earlier window, which Django's login would keep
+        # under its old key and sign-in time) ends through the session service first, then the browser
+        # starts from an empty session.
+        if request.user.is_authenticated:
+            end_session(
+                request.session.session_key, cause=EndCause.REPLACED, actor=Actor.of_user(request.user)
+            )
+            request.session.flush()
         auth.login(request, user, backend=BACKEND_PATH)
         request.session[session_keys.BREAK_GLASS_UNTIL] = until.timestamp()
         request.session[session_keys.SIGNED_IN_AT] = request.session[session_keys.LAST_SEEN_AT] = time.time()

@@ -26,9 +26,10 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.urls import reverse
 from django.utils import timezone
 
-from lms_identity.models import IdpConnection, OidcConfig
+from lms_identity.models import IdpConnection
 from lms_identity.models.sessions import EndCause
 from lms_identity.services.audit import Actor
+from lms_identity.services.session_expiry import load_policy
 from lms_identity.services.sessions import end_session, touch_session
 
 from . import session_keys
@@ -36,28 +37,6 @@ from . import session_keys
 TOUCH_EVERY_SECONDS = 60
 POLICY = "session_policy"  # [idle, absolute, reverify] seconds, 0 = off
 EXEMPT_PREFIXES = ("/sso/", "/login/", "/logout/", "/static/")
-
-
-def load_policy(connection_id: int | None) -> list[int]:
-    """[idle, absolute, reverify] for sessions of this connection (settings defaults where unset)."""
-    row: Any = {}
-    if connection_id is not None:
-        row = (
-            OidcConfig.objects.filter(connection_id=connection_id)
-            .values("idle_timeout", "absolute_lifetime", "reverify_interval")
-            .first()
-            or {}
-        )
-
-    def pick(field: str, default: int) -> int:
-        value = row.get(field)
-        return int(value) if value is not None else default
-
-    return [
-        pick("idle_timeout", settings.SSO_SESSION_IDLE_TIMEOUT),
-        pick("absolute_lifetime", settings.SSO_SESSION_ABSOLUTE_LIFETIME),
-        pick("reverify_interval", settings.SSO_SESSION_REVERIFY_INTERVAL) if connection_id else 0,
-    ]
 
 
 def start_policy(session: Any, connection_id: int | None) -> None:

@@ -25,7 +25,7 @@ from lms_identity.models.oidc import MfaPolicy
 from lms_identity.models.sessions import EndCause
 from lms_identity.services.audit import Actor
 from lms_identity.services.oidc_config import IdpUnavailable, get_metadata
-from lms_identity.services.sessions import end_session, index_session
+from lms_identity.services.sessions import end_session, end_session_replaced, index_session
 from lms_identity.services.sso_logins import record_refusal
 
 from . import session_keys, session_policy
@@ -277,8 +277,7 @@ def start_session(request: HttpRequest, config: OidcConfig, user: Any, *, intera
     old_key = session.session_key
     same_person = request.user.is_authenticated and request.user.pk == user.pk
     signed_in_at = session.get(session_keys.SIGNED_IN_AT) if same_person else None
-    if request.user.is_authenticated and not same_person:
-        end_session(old_key, cause=EndCause.REPLACED, actor=Actor.of_user(request.user))
+    if end_session_replaced(old_key, current=request.user, incoming=user):
         old_key = None
     signed_in = user.sso_sign_in
     auth.login(request, user, backend=BACKEND_PATH)  # the login receiver stamps a password-style policy

@@ -9,6 +9,8 @@ DEFAULT_SCHEDULES: dict[str, tuple[str, dict[str, Any], int | str]] = {
     "Resume lost or crashed job runs": ("provisioning.resume_job_runs", {}, 60),
     "Check alerts": ("provisioning.check_alerts", {}, 300),
     "Seal the audit trail and log a signed checkpoint": ("provisioning.checkpoint_audit", {}, 60),
+    "Close passed break-glass windows": ("provisioning.close_break_glass_windows", {}, 60),
+    "End expired sessions": ("provisioning.end_expired_sessions", {}, 300),
     "Purge old SCIM request log rows": ("provisioning.purge_request_log", {}, "45 4"),
     "Nightly full reconcile": ("provisioning.run_job", {"kind": "reconcile_everyone"}, "0 2"),
     "Sweep: inactive people holding access": ("provisioning.run_job", {"kind": "inactive_access"}, "30 2"),

@@ -1,7 +1,10 @@
 """The session service: every ending is one audited call, proportional to the sessions it ends."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.sessions.models import Session
+from django.utils import timezone
 
 from lms_identity.models import AuditEvent, UserSession
 from lms_identity.services.audit import Actor
@@ -146,3 +149,48 @@ def test_the_admins_own_log_out_ends_the_session_through_the_service(admin_clien
 
     assert not UserSession.objects.filter(session_key=key).exists()
     assert AuditEvent.objects.get(action="session.ended").context["cause"] == "logout"
+
+
+def test_ending_for_many_people_and_for_one_writes_events_of_the_same_shape(system_actor):
+    okta = ConnectionFactory(slug="okta")
+    one, many = UserFactory(connection=okta), UserFactory(connection=okta)
+    for person in (one, many):
+        for _ in range(2):
+            key = session_for(person)
+            index_session(person, key, connection_id=okta.pk, sid="s")
+    ids = sorted(UserSession.objects.filter(user=many).values_list("pk", flat=True))
+
+    end_sessions_of(one, cause="sweep", actor=system_actor)
+    end_sessions_of_people([many], cause="sweep", actor=system_actor)
+
+    single, bulk = (AuditEvent.objects.get(action="session.ended", target_id=str(p.pk)) for p in (one, many))
+    assert set(single.context) == set(bulk.context) == {"cause", "sessions_ended", "sessions"}
+    assert (bulk.context["sessions"], bulk.context["sessions_ended"]) == (ids, 2)
+    assert single.connection_id == bulk.connection_id == okta.pk
+
+
+def test_ending_the_sessions_of_many_people_costs_the_same_statements_for_three_as_for_one(
+    system_actor, django_assert_num_queries
+):
+    people = [UserFactory() for _ in range(3)]
+    for person in people:
+        session_for(person)
+
+    # lock the index rows, delete sessions, delete index rows, audit (the people are given)
+    with django_assert_num_queries(4):
+        assert sum(end_sessions_of_people(people, cause="sweep", actor=system_actor).values()) == 3
+
+
+def test_a_re_sign_in_of_the_same_person_keeps_the_first_sign_in_time(system_actor):
+    person, other = UserFactory(), UserFactory()
+    first = session_for(person)
+    hours_ago = timezone.now() - timedelta(hours=2)
+    UserSession.objects.filter(session_key=first).update(created_at=hours_ago)
+    someone_elses = session_for(other)
+    UserSession.objects.filter(session_key=someone_elses).update(created_at=hours_ago)
+
+    index_session(person, "cycled-key-of-the-same-person", replaces=first)
+    index_session(person, "key-taken-over-from-another", replaces=someone_elses)
+
+    assert UserSession.objects.get(session_key="cycled-key-of-the-same-person").created_at == hours_ago
+    assert UserSession.objects.get(session_key="key-taken-over-from-another").created_at > hours_ago
