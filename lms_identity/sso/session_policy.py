@@ -35,6 +35,7 @@ from . import session_keys
 
 TOUCH_EVERY_SECONDS = 60
 POLICY = "session_policy"  # [idle, absolute, reverify] seconds, 0 = off
+POLICY_FIELDS = ("idle_timeout", "absolute_lifetime", "reverify_interval")
 EXEMPT_PREFIXES = ("/sso/", "/login/", "/logout/", "/static/")
 
 
@@ -42,13 +43,11 @@ def load_policy(connection_id: int | None) -> list[int]:
     """[idle, absolute, reverify] for sessions of this connection (settings defaults where unset)."""
     row: Any = {}
     if connection_id is not None:
-        row = (
-            OidcConfig.objects.filter(connection_id=connection_id)
-            .values("idle_timeout", "absolute_lifetime", "reverify_interval")
-            .first()
-            or {}
-        )
+        row = OidcConfig.objects.filter(connection_id=connection_id).values(*POLICY_FIELDS).first() or {}
+    return _policy(row, sso=connection_id is not None)
 
+
+def _policy(row: dict[str, Any], *, sso: bool) -> list[int]:
     def pick(field: str, default: int) -> int:
         value = row.get(field)
         return int(value) if value is not None else default
@@ -56,19 +55,24 @@ def load_policy(connection_id: int | None) -> list[int]:
     return [
         pick("idle_timeout", settings.SSO_SESSION_IDLE_TIMEOUT),
         pick("absolute_lifetime", settings.SSO_SESSION_ABSOLUTE_LIFETIME),
-        pick("reverify_interval", settings.SSO_SESSION_REVERIFY_INTERVAL) if connection_id else 0,
+        pick("reverify_interval", settings.SSO_SESSION_REVERIFY_INTERVAL) if sso else 0,
     ]
 
 
-def start_policy(session: Any, connection_id: int | None) -> None:
+def start_policy(session: Any, connection_id: int | None, *, config: OidcConfig | None = None) -> None:
     """Stamp a session that is signing in now: its clocks, and the policy values it will be held to.
-    Called at every sign-in, so the first request after it has nothing to write."""
+    Called at every sign-in, so the first request after it has nothing to write. `config`: the
+    connection's OIDC settings when the caller holds them already (the SSO callback), so the policy
+    costs no query."""
     now = time.time()
     session[session_keys.SIGNED_IN_AT] = session.get(session_keys.SIGNED_IN_AT) or now
     session[session_keys.LAST_SEEN_AT] = now
     if connection_id is not None:
         session[session_keys.VERIFIED_AT] = now
-    session[POLICY] = load_policy(connection_id)
+    if config is not None and config.connection_id == connection_id:
+        session[POLICY] = _policy({f: getattr(config, f) for f in POLICY_FIELDS}, sso=True)
+    else:
+        session[POLICY] = load_policy(connection_id)
 
 
 def is_api_request(request: HttpRequest) -> bool:
