@@ -28,13 +28,7 @@ from .sessions import end_sessions_of
 from .uniqueness import save_unique
 
 # The lock-out entry points live in lockout; callers of the user services find them here too.
-__all__ = [
-    "create_user",
-    "deactivate_user",
-    "delete_user",
-    "reactivate_user",
-    "update_user",
-]
+__all__ = ["create_user", "deactivate_user", "delete_user", "reactivate_user", "update_user"]
 
 # A POST that restores a person this connection deleted is a rehire: what its body leaves out is cleared,
 # as it would be for a new person, so nobody comes back with last time's department and its courses.
