@@ -20,8 +20,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth.models import Permission
-from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Q, Value
+from django.db.models.functions import Concat
 
 from lms_identity.models import BreakGlassAccount, SubjectLink, User, UserSession
 from lms_identity.services.audit import Actor, record_event
@@ -31,6 +33,7 @@ from ..models import Grant, GrantState
 from ..targets import TargetType
 
 CHANGED_ACTION = "admin_access.changed"
+FLAGS = ("is_superuser", "is_staff", "is_active", "deleted_at")
 
 UserPermission = User.user_permissions.through
 UserGroup = User.groups.through
@@ -92,6 +95,65 @@ def sync_admin_access(user_ids: Iterable[Any], *, actor: Actor) -> dict[str, int
             summary["changed"] += 1
             summary["admin_sessions_dropped"] += dropped
     return summary
+
+
+def refresh_admin_access(user_id: Any, *, actor: Actor) -> dict[str, int]:
+    """sync_admin_access for one person, after one read that finds them already as their roles say (the
+    usual sign-in): then nothing is locked or written. The read takes no lock; a change to their roles
+    meanwhile is synced by the reconcile that made it."""
+    if is_current(user_id):
+        return {"changed": 0, "admin_sessions_dropped": 0}
+    return sync_admin_access([user_id], actor=actor)
+
+
+def is_current(user_id: Any) -> bool:
+    """Whether the person's staff flag, permissions and auth groups are already what sync_admin_access
+    would make them, in one query (PostgreSQL; elsewhere False: the caller syncs, which writes nothing
+    when nothing differs). A superuser is left to the full sync, which decides whether an IdP knows
+    them (then the flag goes); a missing person is current."""
+    if connection.vendor != "postgresql":
+        return False
+    row = (
+        User.objects.filter(pk=user_id)
+        .annotate(
+            role_capabilities=ArraySubquery(
+                Grant.objects.filter(
+                    user_id=OuterRef("pk"), state=GrantState.ACTIVE, target_type=TargetType.ROLE
+                )
+                .order_by()
+                .values("role__capabilities")
+            ),
+            permission_names=ArraySubquery(
+                UserPermission.objects.filter(user_id=OuterRef("pk")).values(
+                    name=Concat("permission__content_type__app_label", Value("."), "permission__codename")
+                )
+            ),
+            grouped=Exists(UserGroup.objects.filter(user_id=OuterRef("pk"))),
+        )
+        .values(
+            "is_superuser",
+            "is_staff",
+            "is_active",
+            "deleted_at",
+            "role_capabilities",
+            "permission_names",
+            "grouped",
+        )
+        .first()
+    )
+    if row is None:
+        return True
+    if row["is_superuser"]:
+        return False
+    caps: set[str] = set()
+    if row["is_active"] and row["deleted_at"] is None:
+        for capabilities in row["role_capabilities"]:
+            caps.update(c for c in capabilities or [] if isinstance(c, str))
+    return (
+        not row["grouped"]
+        and row["is_staff"] == bool(caps & ADMIN_CAPABILITIES)
+        and set(row["permission_names"]) == set(permissions_for(caps))
+    )
 
 
 def list_holders_of_admin_power(user_ids: Iterable[Any]) -> list[uuid.UUID]:

@@ -28,7 +28,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils.module_loading import import_string
 
 from lms_identity.errors import AdoptionRefused, UniquenessConflict
@@ -151,17 +151,32 @@ def _standing(user: User, connection_id: int | None) -> Standing:
     )
 
 
-def find_adoptable(connection: IdpConnection | None, *, user_name: str, email: str = "") -> User | None:
+def find_adoptable(
+    connection: IdpConnection | None, *, user_name: str, email: str = "", lock_too: Q | None = None
+) -> tuple[User | None, list[User]]:
     """The existing account a create should land on instead of a duplicate, locked, or None when the
-    userName and email are free. Raises as check_adoptable does when they are taken."""
+    userName and email are free. Raises as check_adoptable does when they are taken. `lock_too` names
+    other people the create will change (its waiting reports): locked by the same statement, in primary
+    key order, and returned second, so the create needs no second round trip for them."""
     match = user_name_is(user_name)
     if email:
         match |= email_is(email)
-    # At most two rows (both keys are unique). No LIMIT: with ORDER BY pk LIMIT the planner walks the
-    # primary key and filters the whole table instead of using the two Lower() indexes.
-    candidates = list(User.objects.select_for_update().filter(match).order_by("pk"))
+    # At most two candidates (both keys are unique). No LIMIT: with ORDER BY pk LIMIT the planner walks
+    # the primary key and filters the whole table instead of using the two Lower() indexes.
+    rows = User.objects.select_for_update().order_by("pk")
+    candidates: list[User]
+    others: list[User]
+    if lock_too is None:
+        candidates, others = list(rows.filter(match)), []
+    else:
+        # The database says which rows are candidates: Python's lower() is not PostgreSQL's.
+        locked = list(
+            rows.filter(match | lock_too).annotate(candidate=ExpressionWrapper(match, BooleanField()))
+        )
+        candidates = [person for person in locked if person.candidate]
+        others = [person for person in locked if not person.candidate]
     if not candidates:
-        return None
+        return None, others
     # A merged duplicate stands for the account it went into (and gives up what the create names).
     landing = redirect_merged(candidates)
     if len(landing) == 1:
@@ -170,7 +185,7 @@ def find_adoptable(connection: IdpConnection | None, *, user_name: str, email: s
         if target is not candidates[0] or len(candidates) > 1:
             actor = Actor.of_connection(connection) if connection else Actor.system("adoption")
             release_identifiers(candidates, survivor=target, user_name=user_name, email=email, actor=actor)
-        return target
+        return target, others
     check_no_admin_power(landing, connection_id=getattr(connection, "pk", None), user_name=user_name)
     field = _clash_field(landing[0], user_name)
     raise UniquenessConflict(field, f"{field} is already taken")

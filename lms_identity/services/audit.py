@@ -15,6 +15,7 @@ from django.utils import timezone
 from lms_identity.models import AuditEvent, IdpConnection
 from lms_identity.models.audit import ActorType
 
+from . import outbox
 from .audit_sealer import seal_after_commit
 
 
@@ -64,11 +65,13 @@ def record_event(
     context: dict[str, Any] | None = None,
     connection_id: int | None = None,
     at: datetime | None = None,
+    emit: tuple[str, dict[str, Any]] | None = None,
 ) -> AuditEvent:
     """Write one audit event. Call it inside the transaction of the change it describes. `at` is for
     history imported as it happened elsewhere (the demo's weeks of past activity); the chain still orders
-    events by when they were written, so an imported past cannot pass for one recorded live."""
-    event = AuditEvent.objects.create(
+    events by when they were written, so an imported past cannot pass for one recorded live. `emit`, an
+    outbox (kind, payload), is written with the event in one round trip, as outbox.emit would write it."""
+    event = AuditEvent(
         at=at or timezone.now(),
         actor_type=actor.type,
         actor_id=actor.id,
@@ -81,6 +84,10 @@ def record_event(
         changes={k: [jsonable(b), jsonable(a)] for k, (b, a) in (changes or {}).items()},
         context={k: jsonable(v) for k, v in (context or {}).items()},
     )
+    if emit is None:
+        event.save(force_insert=True)
+    else:
+        outbox.emit_beside(event, *emit)
     seal_after_commit()  # after the insert: in autocommit the seal runs at once
     return event
 

@@ -166,5 +166,5 @@ def close_break_glass_windows(*, actor: Actor) -> dict[str, int]:
 
 def _record_attempt(user: User, action: str, request: BreakGlassRequest | None, address: str | None) -> None:
     context = {"request": request.pk if request else None, "address": address or ""}
-    record_event(Actor.of_user(user), action, user, context=context)
-    outbox.emit(outbox.BREAK_GLASS, {"action": action, "user_id": str(user.pk), **context})
+    emit = (outbox.BREAK_GLASS, {"action": action, "user_id": str(user.pk), **context})
+    record_event(Actor.of_user(user), action, user, context=context, emit=emit)

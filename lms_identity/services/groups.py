@@ -38,8 +38,8 @@ def create_group(
             "group.created",
             group,
             changes={"display_name": (None, display_name), "external_id": (None, external_id)},
+            emit=(outbox.GROUP_CHANGED, {"group_ids": [str(group.pk)]}),
         )
-        outbox.emit(outbox.GROUP_CHANGED, {"group_ids": [str(group.pk)]})
     return group
 
 
@@ -63,8 +63,13 @@ def update_group(
             setattr(group, field, value)
         group.version += 1
         _save_unique(group, update_fields=[*diff, "version", "updated_at"])
-        record_event(actor, "group.updated", group, changes=diff)
-        outbox.emit(outbox.GROUP_CHANGED, {"group_ids": [str(group.pk)]})
+        record_event(
+            actor,
+            "group.updated",
+            group,
+            changes=diff,
+            emit=(outbox.GROUP_CHANGED, {"group_ids": [str(group.pk)]}),
+        )
     return list(diff)
 
 
@@ -77,9 +82,14 @@ def delete_group(group: Group, *, actor: Actor, expected_version: int | None = N
         member_ids = [
             str(u) for u in Membership.objects.filter(group=group).values_list("user_id", flat=True)
         ]
-        record_event(actor, "group.deleted", group, context={"members": len(member_ids)})
+        record_event(
+            actor,
+            "group.deleted",
+            group,
+            context={"members": len(member_ids)},
+            emit=(outbox.GROUP_CHANGED, {"group_ids": [str(group.pk)], "user_ids": member_ids}),
+        )
         group.delete()
-        outbox.emit(outbox.GROUP_CHANGED, {"group_ids": [str(group.pk)], "user_ids": member_ids})
 
 
 def add_group_members(

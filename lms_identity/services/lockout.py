@@ -109,9 +109,8 @@ def lock_out(
         user,
         changes={"is_active": (True, False)},
         context=_lockout_context(sessions, reason),
+        emit=_leavers([user.pk], now, leaving_kind) if leaving_kind is not None else None,
     )
-    if leaving_kind is not None:
-        _emit_leavers([user.pk], now, leaving_kind)
     return sessions
 
 
@@ -128,5 +127,9 @@ def _lockout_context(sessions: int, reason: str) -> dict[str, Any]:
     return {"sessions_ended": sessions, "reason": reason}
 
 
+def _leavers(user_ids: Sequence[Any], now: datetime, kind: str) -> tuple[str, dict[str, Any]]:
+    return kind, {"user_ids": [str(pk) for pk in user_ids], "requested_at": now.isoformat()}
+
+
 def _emit_leavers(user_ids: Sequence[Any], now: datetime, kind: str) -> None:
-    outbox.emit(kind, {"user_ids": [str(pk) for pk in user_ids], "requested_at": now.isoformat()})
+    outbox.emit(*_leavers(user_ids, now, kind))

@@ -1,17 +1,20 @@
 """The event outbox: the core's way to tell the rest that something changed.
 
-`emit` writes a row in the caller's transaction. After commit it nudges the dispatcher through the hook in
-settings.OUTBOX_NOTIFY (a dotted path, set by the provisioning app), which must never block on the broker:
-if the nudge is lost, the periodic dispatcher still finds the row.
+`emit` writes a row in the caller's transaction; `emit_beside` writes it in the same round trip as the
+audit event of the same change (audit.record_event's `emit`). After commit it nudges the dispatcher
+through the hook in settings.OUTBOX_NOTIFY (a dotted path, set by the provisioning app), which must never
+block on the broker: if the nudge is lost, the periodic dispatcher still finds the row.
 """
 
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.module_loading import import_string
 
 from lms_identity.models import OutboxEvent
+
+from .event_rows import insert_together
 
 USER_CHANGED = "user.changed"
 USER_DEACTIVATED = "user.deactivated"
@@ -27,6 +30,15 @@ BREAK_GLASS = "break_glass"
 def emit(kind: str, payload: dict[str, Any]) -> OutboxEvent:
     """Record an event in the current transaction and nudge the dispatcher once it commits."""
     event = OutboxEvent.objects.create(kind=kind, payload=payload)
+    transaction.on_commit(_notify)
+    return event
+
+
+def emit_beside(written_first: models.Model, kind: str, payload: dict[str, Any]) -> OutboxEvent:
+    """As `emit`, inserting the unsaved row `written_first` (the change's audit event) and the outbox
+    event in one statement (event_rows.py)."""
+    event = OutboxEvent(kind=kind, payload=payload)
+    insert_together(written_first, event)
     transaction.on_commit(_notify)
     return event
 

@@ -53,19 +53,39 @@ def unlink_reports(manager: User, *, actor: Actor) -> None:
         outbox.emit(outbox.USER_CHANGED, {"user_ids": [str(report.pk)]})
 
 
-def link_waiting_reports(user: User, *, actor: Actor) -> None:
-    """Link the people who named this person as their manager before they were provisioned."""
-    refs = {str(user.pk), user.user_name}
-    if user.external_id:
-        refs.add(user.external_id)
-    waiting = (
-        User.objects.select_for_update()
-        .filter(connection_id=user.connection_id, pending_manager_ref__in=refs)
-        .exclude(pk=user.pk)
-    )
-    for report in waiting.order_by("pk"):
+def waiting_for_new(connection_id: int | None, *, user_name: str, external_id: str) -> Q:
+    """The people who named a person about to be created as their manager: by userName or externalId
+    (not by id: a new person's id is fresh, so nobody can have named it). For create_user to lock them
+    together with its adoption lookup and hand them to link_waiting_reports."""
+    return Q(connection_id=connection_id, pending_manager_ref__in=_refs(user_name, external_id))
+
+
+def link_waiting_reports(user: User, *, actor: Actor, waiting: list[User] | None = None) -> None:
+    """Link the people who named this person as their manager before they were provisioned. `waiting`:
+    those people, already locked (waiting_for_new); otherwise they are looked up and locked here."""
+    if waiting is None:
+        waiting = list(
+            User.objects.select_for_update()
+            .filter(
+                connection_id=user.connection_id,
+                pending_manager_ref__in=_refs(user.user_name, user.external_id, user.pk),
+            )
+            .exclude(pk=user.pk)
+            .order_by("pk")
+        )
+    for report in waiting:
         set_manager(report, report.pending_manager_ref, actor=actor)
         outbox.emit(outbox.USER_CHANGED, {"user_ids": [str(report.pk)]})
+
+
+def _refs(user_name: str, external_id: str, pk: object = None) -> set[str]:
+    """What a report may have named this person by: their id, userName or externalId."""
+    refs = {user_name}
+    if external_id:
+        refs.add(external_id)
+    if pk is not None:
+        refs.add(str(pk))
+    return refs
 
 
 def _resolve_manager(user: User, ref: str) -> User | None:

@@ -36,11 +36,15 @@ MAX_PER_RUN = 20_000
 POLICY_FIELDS = ("idle_timeout", "absolute_lifetime", "reverify_interval")
 
 
-def load_policy(connection_id: int | None) -> list[int]:
+def load_policy(connection_id: int | None, *, config: OidcConfig | None = None) -> list[int]:
     """[idle, absolute, reverify] seconds (0 = off) for sessions of this connection: its OpenID Connect
-    settings where set, the SSO_SESSION_* defaults otherwise (password sessions: no re-verification)."""
+    settings where set, the SSO_SESSION_* defaults otherwise (password sessions: no re-verification).
+    `config`: the connection's OIDC settings when the caller holds them already (the SSO callback), so
+    the policy costs no query."""
     row: Any = {}
-    if connection_id is not None:
+    if config is not None and connection_id is not None and config.connection_id == connection_id:
+        row = {field: getattr(config, field) for field in POLICY_FIELDS}
+    elif connection_id is not None:
         row = OidcConfig.objects.filter(connection_id=connection_id).values(*POLICY_FIELDS).first() or {}
     return _policy(row, connection_id)
 

@@ -6,10 +6,12 @@ Beside this module: which existing account a create may land on (adoption), lock
 in (lockout), the checks on written values (attribute_checks), and the manager chain (reporting_lines).
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from lms_identity.errors import InvalidValue, VersionMismatch
@@ -21,7 +23,7 @@ from . import adoption, outbox
 from .attribute_checks import MANAGER_KEY, WRITABLE_FIELDS, check_attributes
 from .audit import Actor, record_event
 from .lockout import ACTIVITY_FIELDS, deactivate_user, let_back_in, lock_out, reactivate_user
-from .reporting_lines import link_waiting_reports, set_manager, unlink_reports
+from .reporting_lines import link_waiting_reports, set_manager, unlink_reports, waiting_for_new
 from .sessions import end_sessions_of
 from .uniqueness import save_unique
 
@@ -50,19 +52,24 @@ def create_user(
     if not attrs.get("user_name"):
         raise InvalidValue("user_name", "userName is required")
     with transaction.atomic():
-        existing = adoption.find_adoptable(
-            connection, user_name=attrs["user_name"], email=attrs.get("email") or ""
+        connection_id = getattr(connection, "pk", None)
+        waiting: list[User] | None
+        existing, waiting = adoption.find_adoptable(
+            connection,
+            user_name=attrs["user_name"],
+            email=attrs.get("email") or "",
+            lock_too=waiting_for_new(
+                connection_id, user_name=attrs["user_name"], external_id=attrs.get("external_id") or ""
+            ),
         )
-        if (
-            existing is not None
-            and existing.is_deleted
-            and existing.connection_id == getattr(connection, "pk", None)
-        ):
+        if existing is not None and existing.is_deleted and existing.connection_id == connection_id:
             attrs = {**CLEARED_ON_RESTORE, **attrs}
             manager_ref = "" if manager_ref is None else manager_ref
         if existing is not None:
             user = adoption.adopt(existing, connection=connection, actor=actor, attrs=attrs, source=source)
+            outbox.emit(*_changed(user))
             adopted = True
+            waiting = None  # the adopted person has an id a report may have named: look again
         else:
             user = User(connection=connection, source=source, **attrs)
             # "!" alone: Django treats any password starting with it as unusable (no sign-in by password),
@@ -72,29 +79,48 @@ def create_user(
             if not user.is_active:
                 user.deactivated_at = timezone.now()
             save_unique(user, force_insert=True)
-            record_event(actor, "user.created", user, changes={k: (None, v) for k, v in attrs.items()})
+            record_event(
+                actor,
+                "user.created",
+                user,
+                changes={k: (None, v) for k, v in attrs.items()},
+                emit=_changed(user),
+            )
             adopted = False
         if manager_ref is not None:
             set_manager(user, manager_ref, actor=actor)
-        link_waiting_reports(user, actor=actor)
-        outbox.emit(outbox.USER_CHANGED, {"user_ids": [str(user.pk)]})
+        link_waiting_reports(user, actor=actor, waiting=waiting)
     return user, adopted
 
 
+# What update_user applies: the attribute changes, or how to find them from the row as locked.
+Changes = dict[str, Any] | Callable[[User], dict[str, Any]]
+
+
 def update_user(
-    user: User, *, actor: Actor, changes: dict[str, Any], expected_version: int | None = None
+    user: User | QuerySet[User],
+    *,
+    actor: Actor,
+    changes: Changes,
+    expected_version: int | None = None,
 ) -> tuple[User, list[str]]:
     """Apply the attribute changes that differ from what is stored, atomically. `is_active` False locks
     the person out (lockout: sessions end in this transaction, and its user.deactivated event is the
     outbox event), True lets them back in. Returns the row as locked and saved (what a response shows,
     without reading it again) and the names changed; an empty list means nothing changed and nothing was
     written. Raises VersionMismatch for a stale ETag, AdoptionRefused when an IdP would rename an account
-    with admin power."""
-    changes = dict(changes)
-    manager_ref = changes.pop(MANAGER_KEY, None) if MANAGER_KEY in changes else ...
-    check_attributes(changes)
+    with admin power.
+
+    `user` may be a queryset holding the one person (the caller's scope, such as a SCIM connection's
+    live people): read once, locked, and User.DoesNotExist when it holds nobody. `changes` may be a
+    function of the row as locked (a SCIM PATCH applies its operations to it, so two PATCHes of one
+    person never lose each other's change)."""
+    people = user if isinstance(user, QuerySet) else User.objects.filter(pk=user.pk)
     with transaction.atomic():
-        user = User.objects.select_for_update().get(pk=user.pk)
+        user = people.select_for_update(of=("self",)).get()
+        changes = dict(changes(user) if callable(changes) else changes)
+        manager_ref = changes.pop(MANAGER_KEY, None) if MANAGER_KEY in changes else ...
+        check_attributes(changes)
         if expected_version is not None and user.version != expected_version:
             raise VersionMismatch()
         diff = {k: (getattr(user, k), v) for k, v in changes.items() if getattr(user, k) != v}
@@ -115,14 +141,15 @@ def update_user(
             return user, []
         user.version += 1
         save_unique(user, update_fields=[*_db_fields(changed), "version", "updated_at"])
+        # A lock-out's user.deactivated names the person already: the dispatcher reconciles them for
+        # either kind, and that one also carries the leaver's timing.
+        emit = _changed(user) if activity is None or activity[1] else None
         if diff:
-            record_event(actor, "user.updated", user, changes=diff)
+            record_event(actor, "user.updated", user, changes=diff, emit=emit)
+        elif emit is not None:
+            outbox.emit(*emit)
         if "user_name" in diff or "external_id" in diff:
             link_waiting_reports(user, actor=actor)
-        if activity is None or activity[1]:
-            # A lock-out's user.deactivated names the person already: the dispatcher reconciles them
-            # for either kind, and that one also carries the leaver's timing.
-            outbox.emit(outbox.USER_CHANGED, {"user_ids": [str(user.pk)]})
     return user, changed
 
 
@@ -159,6 +186,11 @@ def delete_user(user: User, *, actor: Actor, expected_version: int | None = None
             {"user_ids": [str(user.pk)], "requested_at": now.isoformat()},
         )
     return True
+
+
+def _changed(user: User) -> tuple[str, dict[str, Any]]:
+    """The outbox event of a change to the person (record_event's `emit`)."""
+    return outbox.USER_CHANGED, {"user_ids": [str(user.pk)]}
 
 
 def _db_fields(changed: list[str]) -> list[str]:

@@ -26,7 +26,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.urls import reverse
 from django.utils import timezone
 
-from lms_identity.models import IdpConnection
+from lms_identity.models import IdpConnection, OidcConfig
 from lms_identity.models.sessions import EndCause
 from lms_identity.services.audit import Actor
 from lms_identity.services.session_expiry import load_policy
@@ -39,15 +39,17 @@ POLICY = "session_policy"  # [idle, absolute, reverify] seconds, 0 = off
 EXEMPT_PREFIXES = ("/sso/", "/login/", "/logout/", "/static/")
 
 
-def start_policy(session: Any, connection_id: int | None) -> None:
+def start_policy(session: Any, connection_id: int | None, *, config: OidcConfig | None = None) -> None:
     """Stamp a session that is signing in now: its clocks, and the policy values it will be held to.
-    Called at every sign-in, so the first request after it has nothing to write."""
+    Called at every sign-in, so the first request after it has nothing to write. `config`: the
+    connection's OIDC settings when the caller holds them already (the SSO callback), so the policy
+    costs no query."""
     now = time.time()
     session[session_keys.SIGNED_IN_AT] = session.get(session_keys.SIGNED_IN_AT) or now
     session[session_keys.LAST_SEEN_AT] = now
     if connection_id is not None:
         session[session_keys.VERIFIED_AT] = now
-    session[POLICY] = load_policy(connection_id)
+    session[POLICY] = load_policy(connection_id, config=config)
 
 
 def is_api_request(request: HttpRequest) -> bool:

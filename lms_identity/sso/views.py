@@ -284,7 +284,7 @@ def start_session(request: HttpRequest, config: OidcConfig, user: Any, *, intera
     session[session_keys.CONNECTION] = config.connection_id
     session[session_keys.SID] = signed_in.sid
     session[session_keys.SIGNED_IN_AT] = signed_in_at  # a re-verification keeps the first sign-in's
-    session_policy.start_policy(session, config.connection_id)
+    session_policy.start_policy(session, config.connection_id, config=config)
     if interactive or session.get(session_keys.AUTHENTICATED_AT) is None:
         session[session_keys.AUTHENTICATED_AT] = time.time()
     session[session_keys.MFA] = signed_in.mfa

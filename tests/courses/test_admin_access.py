@@ -2,12 +2,13 @@
 admin's own checks and the API's permission classes, taken away (sessions too) when the role goes."""
 
 import pytest
+from django.db import connection as db_connection
 from django.test import Client
 from rest_framework.test import APIClient
 
 from courses.models import Override
 from courses.reconcile import reconcile_everyone
-from courses.services.admin_access import sync_admin_access
+from courses.services.admin_access import is_current, refresh_admin_access, sync_admin_access
 from courses.services.overrides import remove_override
 from lms_identity.models import AuditEvent, User, UserSession
 from lms_identity.services.api_tokens import issue_api_token
@@ -183,3 +184,42 @@ def test_the_break_glass_account_keeps_its_superuser_flag():
     account.refresh_from_db()
     assert summary == {"changed": 0, "admin_sessions_dropped": 0}
     assert account.is_superuser and account.is_staff
+
+
+postgres_only = pytest.mark.skipif(
+    db_connection.vendor != "postgresql", reason="the one-query check is PostgreSQL's (elsewhere: a sync)"
+)
+
+
+@postgres_only
+def test_a_sign_in_of_an_admin_already_as_their_roles_say_is_one_read(role_holder, django_assert_num_queries):
+    admin = role_holder("ld-admin")
+
+    with django_assert_num_queries(1):
+        summary = refresh_admin_access(admin.pk, actor=TESTS)
+
+    assert summary == {"changed": 0, "admin_sessions_dropped": 0}
+    admin.refresh_from_db()
+    assert admin.is_staff and admin.has_perm("courses.change_course")
+
+
+@postgres_only
+def test_the_one_read_finds_every_kind_of_drift(role_holder):
+    learner, admin, lost = UserFactory(), role_holder("ld-admin"), role_holder("ld-admin")
+    hand_made = UserFactory(is_staff=True)
+    User.user_permissions.through.objects.filter(user_id=admin.pk).first().delete()
+    User.objects.filter(pk=lost.pk).update(is_active=False)
+
+    assert is_current(learner.pk)
+    assert not is_current(admin.pk)  # a permission missing
+    assert not is_current(lost.pk)  # inactive: holds nothing, still has staff
+    assert not is_current(hand_made.pk)  # staff without a role
+
+
+def test_a_sign_in_takes_away_staff_set_by_hand():
+    person = UserFactory(is_staff=True)
+
+    summary = refresh_admin_access(person.pk, actor=TESTS)
+
+    person.refresh_from_db()
+    assert summary["changed"] == 1 and not person.is_staff

@@ -1,6 +1,7 @@
 """/Users: thin edges over lms_identity.services.users."""
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -29,12 +30,14 @@ class UserViewMixin(ScimView):
         # The manager's row is joined only when their displayName is asked for: the id is on our row.
         return people.select_related("manager") if with_manager else people
 
-    def get_user(self, user_id: str, *, with_manager: bool = False) -> User:
+    def user_pk(self, user_id: str) -> uuid.UUID:
         try:
-            pk = uuid.UUID(user_id)
+            return uuid.UUID(user_id)
         except ValueError:
             raise not_found() from None
-        user = self.users(with_manager=with_manager).filter(pk=pk).first()
+
+    def get_user(self, user_id: str, *, with_manager: bool = False) -> User:
+        user = self.users(with_manager=with_manager).filter(pk=self.user_pk(user_id)).first()
         if user is None:
             raise not_found()
         return user
@@ -98,26 +101,39 @@ class UsersView(UserViewMixin):
     def put(self, request: HttpRequest, uuid: str | None = None) -> HttpResponse:
         if uuid is None:
             return self.http_method_not_allowed(request)
-        user = self.get_user(uuid)
-        adapter = self.adapter(user)
-        adapter.from_dict(self.json_object(), replacing=True)
-        return self.updated(user, adapter.changes)
+
+        def replaced(user: User) -> dict[str, Any]:
+            adapter = self.adapter(user)
+            adapter.from_dict(self.json_object(), replacing=True)
+            return adapter.changes
+
+        return self.updated(uuid, replaced)
 
     def patch(self, request: HttpRequest, uuid: str | None = None) -> HttpResponse:
         if uuid is None:
             return self.http_method_not_allowed(request)
-        user = self.get_user(uuid)
-        body = self.json_object(PATCH_SCHEMA)
-        adapter = self.adapter(user)
-        adapter.handle_operations(body.get("Operations", body.get("operations")))
-        return self.updated(user, adapter.changes)
 
-    def updated(self, user: User, changes: dict[str, Any]) -> HttpResponse:
-        """Apply a PUT's or PATCH's changes and answer with the person as they now are: rendered from the
-        row the service locked and saved (no read back)."""
-        saved, _ = user_services.update_user(
-            user, actor=self.actor, changes=changes, expected_version=self.expected_version()
-        )
+        def patched(user: User) -> dict[str, Any]:
+            body = self.json_object(PATCH_SCHEMA)
+            adapter = self.adapter(user)
+            adapter.handle_operations(body.get("Operations", body.get("operations")))
+            return adapter.changes
+
+        return self.updated(uuid, patched)
+
+    def updated(self, user_id: str, changes_for: Callable[[User], dict[str, Any]]) -> HttpResponse:
+        """Apply a PUT's or PATCH's changes to the person as the service locks them (read once: the
+        body is applied to the locked row) and answer with the person as they now are, rendered from
+        the row saved (no read back)."""
+        try:
+            saved, _ = user_services.update_user(
+                self.users().filter(pk=self.user_pk(user_id)),
+                actor=self.actor,
+                changes=changes_for,
+                expected_version=self.expected_version(),
+            )
+        except User.DoesNotExist:
+            raise not_found() from None
         return self.render(saved)
 
     def delete(self, request: HttpRequest, uuid: str | None = None) -> HttpResponse:

@@ -3,6 +3,7 @@ account and an address after repeated failures."""
 
 import pytest
 from django.contrib.auth import authenticate
+from django.contrib.auth.signals import user_logged_in
 from django.test import Client, RequestFactory
 from django.utils import timezone
 
@@ -123,6 +124,30 @@ def test_a_refused_sso_sign_in_counts_for_nothing(admins):
 
     assert response.status_code == 302
     assert not Alert.objects.exists()
+
+
+def test_an_sso_sign_in_does_not_clear_the_admin_password_failures(admins):
+    _break_glass(admins[0])
+    _fail("root-admin", LIMIT - 1)
+
+    user_logged_in.send(
+        sender=User, request=RequestFactory().get("/sso/okta/callback/", REMOTE_ADDR=ATTACKER), user=admins[0]
+    )
+    _fail("root-admin", 1)
+    response, _ = _sign_in("root-admin", "right-password", OTHER_ADDRESS)
+
+    assert response.status_code == 429
+
+
+def test_an_admin_sign_in_clears_the_failures_before_it(admins):
+    _break_glass(admins[0])
+    _fail("root-admin", LIMIT - 1)
+
+    assert _sign_in("root-admin", "right-password", OTHER_ADDRESS)[0].status_code == 302
+    _fail("root-admin", LIMIT - 1)
+    response, _ = _sign_in("root-admin", "right-password", OTHER_ADDRESS)
+
+    assert response.status_code == 302
 
 
 def test_behind_a_trusted_proxy_the_forwarded_address_is_the_one_locked(admins, settings):

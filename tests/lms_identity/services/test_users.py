@@ -5,7 +5,7 @@ from lms_identity.errors import InvalidValue, UniquenessConflict, VersionMismatc
 from lms_identity.models import AuditEvent, OutboxEvent, User
 from lms_identity.models.users import Source
 from lms_identity.services.users import create_user, deactivate_user, delete_user, update_user
-from tests.factories import UserFactory, session_for
+from tests.factories import ConnectionFactory, UserFactory, session_for
 
 pytestmark = pytest.mark.django_db
 
@@ -78,6 +78,31 @@ def test_manager_named_before_arrival_is_linked_when_they_arrive(connection, sys
 
     report.refresh_from_db()
     assert report.manager_id == boss.pk and report.pending_manager_ref == ""
+
+
+def test_every_report_waiting_by_user_name_or_external_id_is_linked_and_no_other_connections(
+    connection, system_actor
+):
+    other = ConnectionFactory(slug="other")
+    by_name, _ = create_user(
+        connection=connection, actor=system_actor, attrs={"user_name": "r1@x.com", "manager_ref": "b@x.com"}
+    )
+    by_id, _ = create_user(
+        connection=connection, actor=system_actor, attrs={"user_name": "r2@x.com", "manager_ref": "boss-ext"}
+    )
+    elsewhere, _ = create_user(
+        connection=other, actor=system_actor, attrs={"user_name": "r3@x.com", "manager_ref": "b@x.com"}
+    )
+
+    boss, _ = create_user(
+        connection=connection, actor=system_actor, attrs={"user_name": "b@x.com", "external_id": "boss-ext"}
+    )
+
+    for report in (by_name, by_id, elsewhere):
+        report.refresh_from_db()
+    assert by_name.manager_id == boss.pk and by_id.manager_id == boss.pk
+    assert elsewhere.manager_id is None and elsewhere.pending_manager_ref == "b@x.com"
+    assert OutboxEvent.objects.filter(payload__user_ids=[str(by_name.pk)]).count() == 2  # created, linked
 
 
 def test_manager_loop_is_refused_and_nothing_is_saved(connection, system_actor):

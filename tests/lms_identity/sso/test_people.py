@@ -200,9 +200,10 @@ def test_a_returning_sign_in_costs_the_same_queries_with_ten_mapped_groups_as_wi
     Membership.objects.all().delete()
     with_ten = returning_sign_in_queries(fake_idp, names)
 
-    # 40, plus the admin-access recompute every sign-in makes (courses.services.admin_access: the
-    # person's row lock, role grants, permissions and auth groups, in a savepoint).
-    assert with_ten == with_one <= 46
+    # The admin-access check every sign-in makes is one read on PostgreSQL (courses.services.admin_access):
+    # nothing is locked or written for a person already as their roles say (it was six statements, and
+    # still is on SQLite); django-axes, which throttles only the admin's password form, reads nothing.
+    assert with_ten == with_one <= (36 if connection.vendor == "postgresql" else 41)
     assert Membership.objects.filter(source="claims").count() == 10
 
 
