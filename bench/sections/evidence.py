@@ -62,8 +62,9 @@ def measure_append(bench: Bench, section: Section) -> None:
         )
     section.note(
         f"Audit append: {events:,} one-event transactions per writer and round, {rounds} interleaved "
-        "rounds (no chain, chain, ...); writers are forked processes, each with its own connection and, "
-        "with the chain, its own background sealer; the chain's time runs until no event is unsealed."
+        "rounds (no chain first, then chain first, ...); writers are forked processes, each with its own "
+        "connection and, with the chain, its own background sealer; the chain's time runs until no event "
+        "is unsealed."
     )
 
 
