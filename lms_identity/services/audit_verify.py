@@ -126,7 +126,7 @@ def _walk(bounds: list[tuple[int, int]], checkpoints: Checkpoints, *, parallel: 
     # A process per segment only where each can open its own connection: PostgreSQL, outside a
     # transaction (inside one, another process would not see what it has not committed).
     if len(bounds) < 2 or not parallel or connection.vendor != "postgresql" or connection.in_atomic_block:
-        return [walk_segment(first, last, checkpoints) for first, last in bounds]
+        return [_walk_segment(first, last, checkpoints) for first, last in bounds]
     connections.close_all()  # a forked child must open its own connection, never share this one
     with multiprocessing.get_context("fork").Pool(len(bounds)) as pool:
         return pool.starmap(_walk_in_process, [(first, last, checkpoints) for first, last in bounds])
@@ -134,12 +134,12 @@ def _walk(bounds: list[tuple[int, int]], checkpoints: Checkpoints, *, parallel: 
 
 def _walk_in_process(first: int, last: int, checkpoints: Checkpoints) -> Segment:
     try:
-        return walk_segment(first, last, checkpoints)
+        return _walk_segment(first, last, checkpoints)
     finally:
         connections.close_all()
 
 
-def walk_segment(first: int, last: int, checkpoints: Checkpoints) -> Segment:
+def _walk_segment(first: int, last: int, checkpoints: Checkpoints) -> Segment:
     """Check positions first..last, starting from the hash stored at position first - 1."""
     segment = Segment(first, last)
     hasher, expected, previous = ChainHasher(), first, _hash_before(first)
