@@ -1,6 +1,6 @@
 """`make bench` (`python -m bench [SECTION ...] [--quick]`): run the benchmarks and write the report.
 
-Sections: ceiling, scim, peer, sso, courses, jobs, cleanup (all by default). A full run of every section
+Sections: ceiling, scim, peer, sso, courses, jobs, cleanup, evidence (all by default). A full run of every section
 writes docs/BENCHMARKS.md; a partial or --quick run writes var/bench/BENCHMARKS-partial.md, so a trial run
 never replaces the recorded figures. A section whose feature has not landed prints "skipped: <reason>".
 """
@@ -14,7 +14,7 @@ import traceback
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-SECTIONS = ["ceiling", "scim", "peer", "sso", "courses", "jobs", "cleanup"]
+SECTIONS = ["ceiling", "scim", "peer", "sso", "courses", "jobs", "cleanup", "evidence"]
 TITLES = {
     "ceiling": "Ceiling: a bare Django view on the same server",
     "scim": "SCIM 2.0 endpoint (issue 2)",
@@ -23,6 +23,7 @@ TITLES = {
     "courses": "Course entitlements (issue 4)",
     "jobs": "Celery jobs and sweeps (issue 5)",
     "cleanup": "Clean-up before SCIM: the import's dry run (issue 14)",
+    "evidence": "Evidence: audit hash chain and SCIM request log (issue 14)",
 }
 
 

@@ -18,7 +18,7 @@ from unfold.admin import ModelAdmin
 from lms_identity.models import AuditChainHead, AuditCheckpoint, AuditEvent, IdpConnection
 from lms_identity.models.audit import RECORDED_FIELDS
 from lms_identity.services.audit import Actor, record_event
-from lms_identity.services.audit_chain import verify_chain
+from lms_identity.services.audit_verify import verify_chain
 
 from .read_only import ReadOnlyAdminMixin
 

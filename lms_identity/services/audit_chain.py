@@ -1,4 +1,5 @@
-"""The audit hash chain: sealing committed events, verifying the chain, signing checkpoints.
+"""The audit hash chain: its hashes, sealing committed events, signing checkpoints (audit_verify.py
+walks it).
 
 Why seal after commit rather than chain inside the writer's transaction: a chain needs one order, so
 chaining inside each change's transaction would make every audited transaction in the service (a SCIM
@@ -10,8 +11,8 @@ the request does not wait for the seal either, and the `provisioning.checkpoint_
 whatever is left before it signs a checkpoint. An event is unsealed from its commit until the next seal,
 normally milliseconds.
 
-The hash of event n is HMAC-SHA256(AUDIT_HMAC_KEY, hash(n-1) + "\n" + canonical JSON of its id,
-position, time, actor, action, target, connection, context and personal digest), where the personal
+The hash of event n is HMAC-SHA256(AUDIT_HMAC_KEY, hash(n-1) + "\n" + canonical JSON of its position,
+id, time, actor, action, target, connection, context and personal digest), where the personal
 digest is SHA-256 over the personal fields (actor_label, target_label, changes). A purge may pseudonymise
 those fields through lms_identity/services/audit_redaction.py: the event is marked redacted and keeps
 its digest, so the chain still verifies and shows which events were redacted.
@@ -21,21 +22,22 @@ import hashlib
 import hmac
 import json
 import logging
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
-from django.db import OperationalError, connection, transaction
+from django.db import OperationalError, connection, models, transaction
+from django.db.models.functions import Cast
 from django.utils import timezone
 
+from lms_identity.json_input import StoredJSONDecoder
 from lms_identity.models import AuditChainHead, AuditCheckpoint, AuditEvent
 
 log = logging.getLogger("lms_identity.audit")
 
 SEAL_BATCH = 5000
-VERIFY_CHUNK = 10000
 HEAD_ID = 1
+# What an event's hash covers besides its position and the previous hash, in this order, then the
+# personal digest: SHA-256 over PERSONAL_FIELDS.
 CHAINED_FIELDS = (
     "id",
     "at",
@@ -48,6 +50,31 @@ CHAINED_FIELDS = (
     "context",
 )
 PERSONAL_FIELDS = ("actor_label", "target_label", "changes")
+# Built once: json.dumps would build an encoder per call, and a walk encodes two values per event.
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=str)
+_DECODER = StoredJSONDecoder()
+
+
+class ChainRow(NamedTuple):
+    """An event as the chain reads it (see chain_rows): the chained and personal fields, JSON columns as
+    their stored text, then, once sealed, its place in the chain."""
+
+    id: int
+    at: Any
+    actor_type: str
+    actor_id: str
+    action: str
+    target_type: str
+    target_id: str
+    connection_id: int | None
+    context: str
+    actor_label: str
+    target_label: str
+    changes: str
+    seq: int | None = None
+    personal_digest: str = ""
+    chain_hash: str = ""
+    redacted: bool = False
 
 
 def _key() -> bytes:
@@ -55,18 +82,74 @@ def _key() -> bytes:
 
 
 def _canonical(value: Any) -> bytes:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=str).encode()
+    return _ENCODER.encode(value).encode()
 
 
-def personal_digest(row: dict[str, Any]) -> str:
-    return hashlib.sha256(_canonical([row[name] for name in PERSONAL_FIELDS])).hexdigest()
+def _stored_json(text: str | None) -> Any:
+    """A JSON column's stored text decoded as JSONField reads it (its decoder; text that is not JSON,
+    which only a hand-edited SQLite file can hold, stays the text)."""
+    if text is None:
+        return None
+    try:
+        return _DECODER.decode(text)
+    except ValueError:
+        return text
 
 
-def event_hash(previous: str, seq: int, row: dict[str, Any], digest: str) -> str:
-    body = [seq, *(row[name] for name in CHAINED_FIELDS), digest]
-    body[2] = row["at"].isoformat()
-    message = previous.encode() + b"\n" + _canonical(body)
-    return hmac.new(_key(), message, hashlib.sha256).hexdigest()
+def chain_rows(queryset: models.QuerySet[AuditEvent], *, sealed: bool = False) -> models.QuerySet[Any]:
+    """Rows for ChainRow: the chained and personal fields, then the chain's own if `sealed`; the JSON
+    columns as text, so that each is decoded once, by _stored_json, rather than by JSONField and again."""
+    return queryset.annotate(
+        context_text=Cast("context", models.TextField()),
+        changes_text=Cast("changes", models.TextField()),
+    ).values_list(
+        "id",
+        "at",
+        "actor_type",
+        "actor_id",
+        "action",
+        "target_type",
+        "target_id",
+        "connection_id",
+        "context_text",
+        "actor_label",
+        "target_label",
+        "changes_text",
+        *(("seq", "personal_digest", "chain_hash", "redacted") if sealed else ()),
+    )
+
+
+class ChainHasher:
+    """The chain's two hashes, with the key read once: a walk over a million events spends its time here.
+
+    Event n's hash is HMAC-SHA256(key, hash(n-1) + "\n" + canonical JSON of [n, id, at, actor_type,
+    actor_id, action, target_type, target_id, connection_id, context, personal digest])."""
+
+    def __init__(self) -> None:
+        self._keyed = hmac.new(_key(), digestmod=hashlib.sha256)
+
+    @staticmethod
+    def personal_digest(event: ChainRow) -> str:
+        personal = [event.actor_label, event.target_label, _stored_json(event.changes)]
+        return hashlib.sha256(_canonical(personal)).hexdigest()
+
+    def link(self, previous: str, seq: int, event: ChainRow, digest: str) -> str:
+        body = [
+            seq,
+            event.id,
+            event.at.isoformat(),
+            event.actor_type,
+            event.actor_id,
+            event.action,
+            event.target_type,
+            event.target_id,
+            event.connection_id,
+            _stored_json(event.context),
+            digest,
+        ]
+        keyed = self._keyed.copy()  # the key's inner and outer pads are hashed once, not per event
+        keyed.update(previous.encode() + b"\n" + _canonical(body))
+        return keyed.hexdigest()
 
 
 def sign(seq: int, chain_hash: str) -> str:
@@ -96,30 +179,44 @@ def _seal_batch(size: int, *, wait: bool) -> int:
     with transaction.atomic():
         _commit_without_waiting_for_disk()
         head = _locked_head(wait=wait)
-        rows = list(
-            AuditEvent.objects.pending().order_by("id").values(*CHAINED_FIELDS, *PERSONAL_FIELDS)[:size]
-        )
-        if not rows:
-            return 0
-        seq, previous, updates = head.seq, head.chain_hash, []
-        for row in rows:
+        pending = chain_rows(AuditEvent.objects.pending().order_by("id"))[:size]
+        hasher, seq, previous = ChainHasher(), head.seq, head.chain_hash
+        updates: list[tuple[int, str, str, int]] = []
+        for row in pending:
+            event = ChainRow(*row)
             seq += 1
-            digest = personal_digest(row)
-            previous = event_hash(previous, seq, row, digest)
-            updates.append((seq, digest, previous, row["id"]))
-        table = connection.ops.quote_name(AuditEvent._meta.db_table)
-        with connection.cursor() as cursor:
-            # Raw SQL: the ORM refuses updates of audit events; this is the one write after insert, and
-            # the PostgreSQL trigger allows it only while the chain fields are still empty.
+            digest = hasher.personal_digest(event)
+            previous = hasher.link(previous, seq, event, digest)
+            updates.append((seq, digest, previous, event.id))
+        if not updates:
+            return 0
+        _write_seals(updates)
+        AuditChainHead.objects.filter(pk=HEAD_ID).update(
+            seq=seq, chain_hash=previous, sealed_at=timezone.now()
+        )
+        return len(updates)
+
+
+def _write_seals(updates: list[tuple[int, str, str, int]]) -> None:
+    """Set the chain fields of a batch of events. Raw SQL: the ORM refuses updates of audit events; this
+    is the one write after insert, and the PostgreSQL trigger allows it only while they are still empty.
+    On PostgreSQL one statement for the whole batch (one statement per event cost most of a seal)."""
+    table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            seqs, digests, hashes, ids = (list(column) for column in zip(*updates, strict=True))
+            cursor.execute(
+                f"UPDATE {table} AS e SET seq = s.seq, personal_digest = s.digest, "  # noqa: S608
+                "chain_hash = s.hash FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::bigint[]) "
+                "AS s(seq, digest, hash, id) WHERE e.id = s.id AND e.seq IS NULL",
+                [seqs, digests, hashes, ids],
+            )
+        else:
             cursor.executemany(
                 f"UPDATE {table} SET seq = %s, personal_digest = %s, chain_hash = %s "  # noqa: S608
                 "WHERE id = %s AND seq IS NULL",
                 updates,
             )
-        AuditChainHead.objects.filter(pk=HEAD_ID).update(
-            seq=seq, chain_hash=previous, sealed_at=timezone.now()
-        )
-        return len(rows)
 
 
 def _locked_head(*, wait: bool) -> AuditChainHead:
@@ -137,125 +234,6 @@ def _commit_without_waiting_for_disk() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL synchronous_commit = off")
-
-
-@dataclass(frozen=True)
-class Problem:
-    """The first broken or missing link: where (position and event id) and what is wrong."""
-
-    position: int
-    event_id: int | None
-    kind: (
-        str  # "altered", "missing", "personal_fields_altered", "redaction_unexplained", "head", "checkpoint"
-    )
-    detail: str
-
-    def __str__(self) -> str:
-        at = f"event id {self.event_id}" if self.event_id is not None else "no event"
-        return f"{self.kind} at position {self.position} ({at}): {self.detail}"
-
-
-@dataclass(frozen=True)
-class Verification:
-    checked: int
-    head_seq: int
-    pending: int
-    problem: Problem | None
-
-    @property
-    def ok(self) -> bool:
-        return self.problem is None
-
-
-def verify_chain() -> Verification:
-    """Walk the chain from position 1 and return the first broken or missing link, if any: an event
-    whose hash does not match (altered), a position with no event (deleted), personal fields changed
-    without a redaction or a redaction with no purge event, a head or a signed checkpoint the chain does
-    not reach. Reads only; holds no lock."""
-    head = AuditChainHead.objects.filter(pk=HEAD_ID).first()
-    head_seq, head_hash = (head.seq, head.chain_hash) if head else (0, "")
-    checkpoints = {c.seq: c for c in AuditCheckpoint.objects.all()}
-    pending = AuditEvent.objects.pending().count()
-    expected, previous = 1, ""
-    redactions: list[tuple[int, int, str, str]] = []
-    purged: set[str] = set()
-    problem = None
-    for row in _sealed_rows():
-        problem = _check_row(row, expected, previous)
-        if problem:
-            break
-        previous = row["chain_hash"]
-        if row["redacted"]:
-            redactions.append((row["seq"], row["id"], row["target_id"], row["actor_id"]))
-        if row["action"] == "user.purged":
-            purged.add(row["target_id"])
-        checkpoint = checkpoints.get(row["seq"])
-        if checkpoint and not _checkpoint_holds(checkpoint, previous):
-            problem = Problem(row["seq"], row["id"], "checkpoint", "a signed checkpoint names another hash")
-            break
-        expected += 1
-    checked = expected - 1
-    if problem is None:
-        problem = (
-            _unexplained_redaction(redactions, purged)
-            or _head_problem(checked, previous, head_seq, head_hash)
-            or _checkpoint_beyond(checked, max(checkpoints, default=0))
-        )
-    return Verification(checked=checked, head_seq=head_seq, pending=pending, problem=problem)
-
-
-def _sealed_rows() -> Iterator[dict[str, Any]]:
-    fields = (*CHAINED_FIELDS, *PERSONAL_FIELDS, "seq", "personal_digest", "chain_hash", "redacted", "action")
-    last = 0
-    while True:
-        chunk = list(
-            AuditEvent.objects.filter(seq__gt=last)
-            .order_by("seq")
-            .values(*dict.fromkeys(fields))[:VERIFY_CHUNK]
-        )
-        yield from chunk
-        if len(chunk) < VERIFY_CHUNK:
-            return
-        last = chunk[-1]["seq"]
-
-
-def _check_row(row: dict[str, Any], expected: int, previous: str) -> Problem | None:
-    if row["seq"] != expected:
-        return Problem(expected, None, "missing", f"no event at this position; the next is #{row['seq']}")
-    digest = row["personal_digest"]
-    if not row["redacted"] and personal_digest(row) != digest:
-        return Problem(expected, row["id"], "personal_fields_altered", "labels or changes were rewritten")
-    if not hmac.compare_digest(event_hash(previous, expected, row, digest), row["chain_hash"]):
-        return Problem(expected, row["id"], "altered", "the event or the link to the previous one changed")
-    return None
-
-
-def _checkpoint_holds(checkpoint: AuditCheckpoint, chain_hash: str) -> bool:
-    return hmac.compare_digest(checkpoint.chain_hash, chain_hash) and hmac.compare_digest(
-        checkpoint.signature, sign(checkpoint.seq, checkpoint.chain_hash)
-    )
-
-
-def _unexplained_redaction(
-    redactions: Iterable[tuple[int, int, str, str]], purged: set[str]
-) -> Problem | None:
-    for seq, event_id, target_id, actor_id in redactions:
-        if target_id not in purged and actor_id not in purged:
-            return Problem(seq, event_id, "redaction_unexplained", "redacted, but nobody it names was purged")
-    return None
-
-
-def _head_problem(checked: int, last_hash: str, head_seq: int, head_hash: str) -> Problem | None:
-    if checked != head_seq or not hmac.compare_digest(last_hash, head_hash):
-        return Problem(checked + 1, None, "head", f"the chain ends at #{checked}, its head says #{head_seq}")
-    return None
-
-
-def _checkpoint_beyond(checked: int, last_checkpoint: int) -> Problem | None:
-    if last_checkpoint > checked:
-        detail = f"a signed checkpoint vouches for #{last_checkpoint}, the chain ends at #{checked}"
-        return Problem(checked + 1, None, "checkpoint", detail)
-    return None
 
 
 def write_checkpoint() -> AuditCheckpoint:

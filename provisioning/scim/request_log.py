@@ -3,8 +3,11 @@
 SCIM_REQUEST_LOG: "off" writes nothing; "errors" (the default) writes the requests we answered with a 4xx or
 5xx; "all" writes every request. A row holds method, path, status, scimType, detail, duration, request id
 and the redacted request and answer. It is one INSERT after the answer is ready, outside the request's
-transaction, so a failed write never changes the answer (it is logged and dropped), and with "errors" a
-request that succeeds costs no query at all.
+transaction, so a failed write never changes the answer (it is logged and dropped), and a request whose own
+transaction rolled back is logged all the same. With "errors" a request that succeeds costs no query at
+all. On PostgreSQL the INSERT is one statement in its own implicit transaction that commits without
+waiting for the disk: one round trip, where BEGIN, SET LOCAL, INSERT and COMMIT took four (measured in
+docs/BENCHMARKS.md, `make bench evidence`).
 """
 
 import json
@@ -78,33 +81,44 @@ def _write(
     if not failed and mode != "all":
         return
     answer = _answer(response)
-    own_transaction = not connection.in_atomic_block
+    row = ScimRequest(
+        connection_id=getattr(request, CONNECTION_ATTRIBUTE, None),
+        request_id=request_id,
+        method=(request.method or "")[:8],
+        path=_path(request),
+        status=response.status_code,
+        scim_type=str(answer.get("scimType", ""))[:32] if failed else "",
+        detail=redact_text(str(answer.get("detail", ""))) if failed else "",
+        duration_ms=duration_ms,
+        request_body=redact_body(body),
+        response_body=redact_json(answer) if answer else None,
+    )
     try:
-        with transaction.atomic():  # a savepoint, should a caller's transaction still be open
-            if own_transaction:
-                _commit_without_waiting_for_disk()
-            ScimRequest.objects.create(
-                connection_id=getattr(request, CONNECTION_ATTRIBUTE, None),
-                request_id=request_id,
-                method=(request.method or "")[:8],
-                path=_path(request),
-                status=response.status_code,
-                scim_type=str(answer.get("scimType", ""))[:32] if failed else "",
-                detail=redact_text(str(answer.get("detail", ""))) if failed else "",
-                duration_ms=duration_ms,
-                request_body=redact_body(body),
-                response_body=redact_json(answer) if answer else None,
-            )
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+            _insert_committing_asynchronously(row)
+        else:
+            with transaction.atomic():  # a savepoint, should a caller's transaction still be open
+                row.save(force_insert=True)
     except DatabaseError:
         log.warning("SCIM request log: could not record request %s", request_id, exc_info=True)
 
 
-def _commit_without_waiting_for_disk() -> None:
-    """A troubleshooting row is not worth a disk flush in the IdP's request: on PostgreSQL the row
-    commits asynchronously (a crash may lose the last fraction of a second of the log, never more)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit = off")
+def _insert_committing_asynchronously(row: ScimRequest) -> None:
+    """INSERT the row as one autocommitted statement that also turns synchronous_commit off for its own
+    transaction (set_config(..., true) lasts until that commit): a troubleshooting row is not worth a disk
+    flush in the IdP's request, and a crash may lose the last fraction of a second of the log, never
+    more. Values are prepared by the model's fields, as the ORM's own INSERT prepares them."""
+    fields = [f for f in ScimRequest._meta.concrete_fields if not f.primary_key]
+    values = [f.get_db_prep_save(f.pre_save(row, True), connection) for f in fields]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(str(f.column)) for f in fields)
+    sql = (
+        f"INSERT INTO {quote(ScimRequest._meta.db_table)} ({columns}) "  # noqa: S608 - the model's own columns
+        f"SELECT {', '.join(['%s'] * len(fields))} "
+        "FROM (SELECT set_config('synchronous_commit', 'off', true)) AS asynchronous_commit"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
 
 
 def _answer(response: HttpResponse) -> dict[str, Any]:

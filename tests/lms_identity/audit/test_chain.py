@@ -8,7 +8,8 @@ from django.core.management import CommandError, call_command
 from lms_identity.models import AuditChainHead, AuditEvent
 from lms_identity.models.audit import AuditAppendOnly
 from lms_identity.services.audit import Actor, record_event
-from lms_identity.services.audit_chain import seal_pending, verify_chain, write_checkpoint
+from lms_identity.services.audit_chain import seal_pending, write_checkpoint
+from lms_identity.services.audit_verify import verify_chain
 from tests.lms_identity.audit.conftest import tamper
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,8 @@ from django.db import connection as db_connection
 from lms_identity.models import AuditEvent
 from lms_identity.services import audit_sealer
 from lms_identity.services.audit import Actor, record_event
-from lms_identity.services.audit_chain import seal_pending, verify_chain
+from lms_identity.services.audit_chain import seal_pending
+from lms_identity.services.audit_verify import verify_chain
 from tests.lms_identity.audit.conftest import TABLE
 
 pytestmark = pytest.mark.skipif(

@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from lms_identity.models import AuditEvent, User
 from lms_identity.services.audit import Actor
-from lms_identity.services.audit_chain import seal_pending, verify_chain
+from lms_identity.services.audit_chain import seal_pending
+from lms_identity.services.audit_verify import verify_chain
 from lms_identity.services.users import delete_user, update_user
 from provisioning.services.purge import purge_personal_data
 from tests.factories import UserFactory

@@ -4,6 +4,8 @@ import logging
 from datetime import timedelta
 
 import pytest
+from django.db import connection as db_connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -154,3 +156,36 @@ def test_the_admin_shows_a_connections_failures_with_the_redacted_request(scim, 
 
     assert listing.status_code == 200 and "/scim/v2/Users" in listing.content.decode()
     assert detail.status_code == 200 and "invalidValue" in detail.content.decode()
+
+
+@pytest.mark.skipif(db_connection.vendor != "postgresql", reason="the one-statement write is PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_a_failure_is_logged_in_one_committed_statement_even_though_its_own_transaction_rolled_back(
+    scim, connection
+):
+    UserFactory(connection=connection, user_name="ada@example.com")
+
+    with CaptureQueriesContext(db_connection) as captured:
+        response = scim.post("Users", _user("ada@example.com"))
+
+    statements = [q["sql"] for q in captured.captured_queries]
+    assert response.status_code == 409
+    # The request's last statement is the log's INSERT, alone: no BEGIN, SET LOCAL or COMMIT around it.
+    assert statements[-1].startswith('INSERT INTO "provisioning_scimrequest"')
+    assert statements[-2] != "BEGIN" and not any("SET LOCAL" in sql for sql in statements)
+    assert ScimRequest.objects.get().status == 409
+    with db_connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"  # only the log's own statement committed asynchronously
+
+
+@pytest.mark.skipif(db_connection.vendor != "postgresql", reason="the one-statement write is PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_with_all_each_request_outside_a_transaction_writes_its_own_row(scim, settings):
+    settings.SCIM_REQUEST_LOG = "all"
+
+    scim.post("Users", _user("ada@example.com"))
+    scim.get("Users/not-there")
+
+    rows = list(ScimRequest.objects.order_by("id").values_list("method", "status", "scim_type"))
+    assert rows == [("POST", 201, ""), ("GET", 404, "")]
