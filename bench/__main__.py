@@ -1,8 +1,8 @@
 """`make bench` (`python -m bench [SECTION ...] [--quick]`): run the benchmarks and write the report.
 
 Sections: ceiling, scim, peer, sso, courses, jobs, cleanup, evidence (all by default). A full run of every
-section writes docs/BENCHMARKS.md; a partial or --quick run writes var/bench/BENCHMARKS-partial.md, so a trial run
-never replaces the recorded figures. A section whose feature has not landed prints "skipped: <reason>".
+section writes docs/BENCHMARKS.md; a partial or --quick run writes var/bench/BENCHMARKS-partial.md, so a
+trial run never replaces the recorded figures. A section whose feature has not landed prints "skipped: <reason>".
 """
 
 import argparse
