@@ -2,7 +2,8 @@
 
 Sections: ceiling, scim, peer, sso, courses, jobs, cleanup, evidence (all by default). A full run of every
 section writes docs/BENCHMARKS.md; a partial or --quick run writes var/bench/BENCHMARKS-partial.md, so a
-trial run never replaces the recorded figures. A section whose feature has not landed prints "skipped: <reason>".
+trial run never replaces the recorded figures. A section whose feature has not landed prints
+"skipped: <reason>".
 """
 
 import argparse
