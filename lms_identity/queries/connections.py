@@ -74,7 +74,7 @@ def connection_overview(connection: IdpConnection) -> dict[str, Any]:
     return {
         "scim_urls": scim_base_urls(),
         "tokens": tokens,
-        "live_tokens": sum(1 for t in tokens if t.revoked_at is None),
+        "live_tokens": sum(1 for t in tokens if t.is_active),
         "oidc": config,
         "oidc_urls": sso_urls(connection) if config is not None else {},
         "health": connection_health(connection, tokens),
