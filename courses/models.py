@@ -117,6 +117,23 @@ class LicensePool(models.Model):
         return self.product
 
 
+class SeatWait(models.Model):
+    """A person an enabled seat rule of the pool selects who found no free seat, since when: the waiting
+    list is first come, first served by `since`. Written by the reconciler when a seat is not available
+    (`courses.reconcile.seats`) and removed when the person gets a seat or stops waiting."""
+
+    pool = models.ForeignKey(LicensePool, on_delete=models.CASCADE, related_name="waits")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="seat_waits")
+    since = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["pool", "user"], name="seat_wait_unique")]
+        indexes = [models.Index(fields=["pool", "since", "user"], name="seat_wait_queue_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} waits for {self.pool_id} since {self.since:%Y-%m-%d %H:%M}"
+
+
 class RemovalPolicy(models.TextChoices):
     KEEP = "keep", "Keep access"
     SUSPEND = "suspend", "Suspend access"
