@@ -82,6 +82,8 @@ class Capability(models.TextChoices):
     VIEW_AUDIT = "view_audit", "Read the audit trail"
     VIEW_DASHBOARDS = "view_dashboards", "See dashboards and exports"
     APPROVE_BREAK_GLASS = "approve_break_glass", "Approve a break-glass sign-in"
+    VIEW_CONNECTIONS = "view_connections", "See IdP connections: SCIM and sign-in URLs, health, request log"
+    MANAGE_SCIM_TOKENS = "manage_scim_tokens", "Issue, rotate and revoke IdP connections' SCIM tokens"
 
 
 class RoleTemplate(models.Model):

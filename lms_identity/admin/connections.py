@@ -73,6 +73,7 @@ class IdpConnectionAdmin(ModelAdmin):
             extra.update(connection=connection, **connection_overview(connection))
             extra["can_manage"] = self.has_change_permission(request, connection)
             extra["can_manage_tokens"] = request.user.has_perms(TOKEN_PERMISSIONS)
+            extra["can_edit_oidc"] = request.user.has_perm("lms_identity.change_oidcconfig")
             extra["rotation_overlap_hours"] = int(rotation_overlap().total_seconds() // 3600)
         return super().change_view(request, object_id, form_url, extra)
 

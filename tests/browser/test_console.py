@@ -18,6 +18,7 @@ from courses.services.rules import create_rule
 from lms_identity.models import ScimToken, User
 from lms_identity.models.users import Source
 from lms_identity.services.audit import Actor
+from lms_identity.services.oidc_config import configure_oidc
 from lms_identity.services.tokens import find_connection_for_token, issue_scim_token
 from provisioning.models import JobRun
 from provisioning.services.job_runs import run_job
@@ -128,6 +129,35 @@ def test_rotate_a_scim_token_on_the_connection_page_and_the_old_one_keeps_workin
     assert state == f"rotated: works until {old.expires_at:%Y-%m-%d %H:%M} UTC"
     assert find_connection_for_token(new_raw) == connection
     assert find_connection_for_token(old_raw) == connection
+
+
+def test_an_ld_admin_reads_a_connection_page_and_issues_a_scim_token(ld_admin_console):
+    page = ld_admin_console
+    connection = ConnectionFactory(slug="okta", name="Okta")
+    configure_oidc(
+        connection,
+        actor=ACTOR,
+        changes={"issuer": "https://okta.example.com", "client_id": "lms", "client_secret": "s3cret-value"},
+    )
+
+    page.goto(f"{page.base}/admin/")
+    page.click("nav >> text=IdP connections")
+    page.click("text=Okta")
+    base_url = page.inner_text("#scim-base-url")
+    health = page.inner_text("#connection-health")
+    oidc = page.inner_text("#oidc-setup")
+    shoot(page, "connection-page-ld-admin")
+    page.fill("#scim-tokens input[name=label]", "Okta production")
+    page.click("#issue-token")
+    raw = page.inner_text("#raw-token").strip()
+
+    assert base_url.endswith("/scim/v2/") and "Last SCIM request" in health
+    assert "https://okta.example.com" in oidc and "/sso/okta/callback/" in oidc
+    assert "s3cret-value" not in page.content()
+    assert find_connection_for_token(raw) == connection
+    page.goto(f"{page.base}/admin/lms_identity/idpconnection/{connection.pk}/change/")
+    assert page.locator("text=Edit sign-in settings").count() == 0
+    assert page.locator("input[name=name]").count() == 0  # the connection itself is read-only
 
 
 def test_an_alert_appears_when_a_license_pool_fills(console):
