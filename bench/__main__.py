@@ -1,8 +1,8 @@
 """`make bench` (`python -m bench [SECTION ...] [--quick]`): run the benchmarks and write the report.
 
-Sections: ceiling, scim, peer, sso, courses, jobs (all by default). A full run of every section writes
-docs/BENCHMARKS.md; a partial or --quick run writes var/bench/BENCHMARKS-partial.md, so a trial run never
-replaces the recorded figures. A section whose feature has not landed prints "skipped: <reason>".
+Sections: ceiling, scim, peer, sso, courses, jobs, console (all by default). A full run of every section
+writes docs/BENCHMARKS.md; a partial or --quick run writes var/bench/BENCHMARKS-partial.md, so a trial run
+never replaces the recorded figures. A section whose feature has not landed prints "skipped: <reason>".
 """
 
 import argparse
@@ -14,7 +14,7 @@ import traceback
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-SECTIONS = ["ceiling", "scim", "peer", "sso", "courses", "jobs"]
+SECTIONS = ["ceiling", "scim", "peer", "sso", "courses", "jobs", "console"]
 TITLES = {
     "ceiling": "Ceiling: a bare Django view on the same server",
     "scim": "SCIM 2.0 endpoint (issue 2)",
@@ -22,6 +22,7 @@ TITLES = {
     "sso": "OpenID Connect login (issue 3)",
     "courses": "Course entitlements (issue 4)",
     "jobs": "Celery jobs and sweeps (issue 5)",
+    "console": "L&D admin console at 100,000 people (issue 11)",
 }
 
 

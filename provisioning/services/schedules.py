@@ -8,6 +8,7 @@ DEFAULT_SCHEDULES: dict[str, tuple[str, dict[str, Any], int | str]] = {
     "Drain the outbox": ("provisioning.drain_outbox", {}, 5),
     "Resume lost or crashed job runs": ("provisioning.resume_job_runs", {}, 60),
     "Check alerts": ("provisioning.check_alerts", {}, 300),
+    "Refresh the dashboard figures": ("provisioning.refresh_dashboard", {}, 60),
     "Seal the audit trail and log a signed checkpoint": ("provisioning.checkpoint_audit", {}, 60),
     "Purge old SCIM request log rows": ("provisioning.purge_request_log", {}, "45 4"),
     "Nightly full reconcile": ("provisioning.run_job", {"kind": "reconcile_everyone"}, "0 2"),
