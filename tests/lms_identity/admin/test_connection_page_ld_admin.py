@@ -39,6 +39,7 @@ def test_an_ld_admin_reads_the_connection_page(ld_admin, connection, settings):
     assert "https://lms.example.com/scim/v2/" in page
     assert 'id="connection-health"' in page
     assert 'id="issue-token"' in page
+    assert ld_admin.get("/admin/provisioning/scimrequest/").status_code == 200  # the health's failures
 
 
 def test_an_ld_admin_issues_rotates_and_revokes_scim_tokens(ld_admin, connection):
