@@ -61,7 +61,8 @@ class UserAdmin(ModelAdmin):
     readonly_fields = (
         "connection",
         "source",
-        *(_shown(f) for f in IDP_OWNED_USER_FIELDS),
+        *IDP_OWNED_USER_FIELDS,
+        "custom_attributes_text",
         *STATE_FIELDS,
         "version",
     )
