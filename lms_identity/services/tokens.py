@@ -46,8 +46,9 @@ def rotation_overlap() -> timedelta:
 def rotate_scim_token(token: ScimToken, *, actor: Actor, label: str = "") -> tuple[ScimToken, str, ScimToken]:
     """Issue a successor to a live token and make the old one expire after the rotation overlap.
 
-    Locks the old token's row. A revoked, expired or already rotated token is refused (InvalidValue):
-    rotating twice would shorten nobody's overlap but would leave two successors. Writes
+    Locks the old token's row. A revoked, expired or already rotated token is refused (InvalidValue): a
+    second rotation would leave two successors and move the old token's expiry. Other processes learn the
+    expiry when their token cache entry lapses (SCIM_TOKEN_CACHE_MS), as with a revocation. Writes
     `scim_token.issued` for the successor and `scim_token.rotated` (with the expiry) for the old one.
     Returns (successor, its only plain-text copy, the old token as it now is)."""
     with transaction.atomic():
