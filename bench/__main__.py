@@ -1,9 +1,9 @@
 """`make bench` (`python -m bench [SECTION ...] [--quick]`): run the benchmarks and write the report.
 
-Sections: ceiling, scim, peer, sso, courses, jobs, cleanup, evidence (all by default). A full run of every
-section writes docs/BENCHMARKS.md; a partial or --quick run writes var/bench/BENCHMARKS-partial.md, so a
-trial run never replaces the recorded figures. A section whose feature has not landed prints
-"skipped: <reason>".
+Sections: ceiling, scim, peer, sso, courses, jobs, cleanup, evidence, console (all by default). A full
+run of every section writes docs/BENCHMARKS.md; a partial or --quick run writes
+var/bench/BENCHMARKS-partial.md, so a trial run never replaces the recorded figures. A section whose
+feature has not landed prints "skipped: <reason>".
 """
 
 import argparse
@@ -15,7 +15,7 @@ import traceback
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-SECTIONS = ["ceiling", "scim", "peer", "sso", "courses", "jobs", "cleanup", "evidence"]
+SECTIONS = ["ceiling", "scim", "peer", "sso", "courses", "jobs", "cleanup", "evidence", "console"]
 TITLES = {
     "ceiling": "Ceiling: a bare Django view on the same server",
     "scim": "SCIM 2.0 endpoint (issue 2)",
@@ -25,6 +25,7 @@ TITLES = {
     "jobs": "Celery jobs and sweeps (issue 5)",
     "cleanup": "Clean-up before SCIM: the import's dry run (issue 14)",
     "evidence": "Evidence: audit hash chain and SCIM request log (issue 14)",
+    "console": "L&D admin console at 100,000 people (issue 11)",
 }
 
 

@@ -55,6 +55,20 @@ PERMISSIONS: dict[str, list[str]] = {
         *_model("provisioning", "alert", *VIEW),
         *_model("provisioning", "deprovisioninglatency", *VIEW),
     ],
+    # The connection pages read-only: the URLs to give the IdP, its health, the SCIM request log. Not the
+    # OpenID Connect settings' own pages, whose form holds the client secret: the connection page shows
+    # their issuer, policies and URLs.
+    Capability.VIEW_CONNECTIONS: [
+        *_model("lms_identity", "idpconnection", *VIEW),
+        *_model("lms_identity", "scimtoken", *VIEW),
+        *_model("provisioning", "scimrequest", *VIEW),
+    ],
+    # Issuing, rotating and revoking tokens (the connection page's token buttons and the token list's
+    # revoke action), without changing the connection or its sign-in settings.
+    Capability.MANAGE_SCIM_TOKENS: [
+        *_model("lms_identity", "idpconnection", *VIEW),
+        *_model("lms_identity", "scimtoken", "view", "add", "change"),
+    ],
     Capability.APPROVE_BREAK_GLASS: [
         *_model("lms_identity", "breakglassrequest", "view", "add", "change"),
     ],

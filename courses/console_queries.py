@@ -5,10 +5,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.db.models import F, OuterRef, Subquery
+
 from lms_identity.models import User
 
 from .matching import matching_user_ids
-from .models import EntitlementRule, Grant, GrantState, LicensePool, Origin
+from .models import EntitlementRule, Grant, GrantState, LicensePool, Origin, SeatWait
 from .queries import list_person_grants
 
 
@@ -76,8 +78,8 @@ def bar_level(percent: int) -> str:
 
 def pool_overview(pool: LicensePool) -> dict[str, Any]:
     """Who holds the pool's seats (newest first) and who waits for one: people an enabled seat rule of
-    the pool selects who hold no active seat, oldest account first. A fixed number of queries (one per
-    rule of the pool)."""
+    the pool selects who hold no active seat, longest waiting first (first come, first served; people not
+    on the list yet after them). A fixed number of queries (one per rule of the pool)."""
     holders = (
         Grant.objects.filter(pool=pool, target_type="seat", state=GrantState.ACTIVE)
         .select_related("user")
@@ -89,7 +91,12 @@ def pool_overview(pool: LicensePool) -> dict[str, Any]:
         matching |= matching_user_ids(rule)
     holder_ids = set(holders.values_list("user_id", flat=True))
     waiting_ids = matching - holder_ids
-    waiting = User.objects.filter(pk__in=waiting_ids).order_by("created_at", "pk")
+    since = SeatWait.objects.filter(pool=pool, user=OuterRef("pk")).values("since")[:1]
+    waiting = (
+        User.objects.filter(pk__in=waiting_ids)
+        .annotate(waiting_since=Subquery(since))
+        .order_by(F("waiting_since").asc(nulls_last=True), "pk")
+    )
     percent = round(100 * held / pool.seat_count) if pool.seat_count else (100 if held else 0)
     return {
         "held": held,

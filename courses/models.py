@@ -82,6 +82,8 @@ class Capability(models.TextChoices):
     VIEW_AUDIT = "view_audit", "Read the audit trail"
     VIEW_DASHBOARDS = "view_dashboards", "See dashboards and exports"
     APPROVE_BREAK_GLASS = "approve_break_glass", "Approve a break-glass sign-in"
+    VIEW_CONNECTIONS = "view_connections", "See IdP connections: SCIM and sign-in URLs, health, request log"
+    MANAGE_SCIM_TOKENS = "manage_scim_tokens", "Issue, rotate and revoke IdP connections' SCIM tokens"
 
 
 class RoleTemplate(models.Model):
@@ -115,6 +117,23 @@ class LicensePool(models.Model):
 
     def __str__(self) -> str:
         return self.product
+
+
+class SeatWait(models.Model):
+    """A person an enabled seat rule of the pool selects who found no free seat, since when: the waiting
+    list is first come, first served by `since`. Written by the reconciler when a seat is not available
+    (`courses.reconcile.seats`) and removed when the person gets a seat or stops waiting."""
+
+    pool = models.ForeignKey(LicensePool, on_delete=models.CASCADE, related_name="waits")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="seat_waits")
+    since = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["pool", "user"], name="seat_wait_unique")]
+        indexes = [models.Index(fields=["pool", "since", "user"], name="seat_wait_queue_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} waits for {self.pool_id} since {self.since:%Y-%m-%d %H:%M}"
 
 
 class RemovalPolicy(models.TextChoices):

@@ -275,6 +275,10 @@ SCIM_MAX_PAYLOAD_BYTES = env_int("SCIM_MAX_PAYLOAD_BYTES", 2 * 1024 * 1024)
 SCIM_MAX_OPERATIONS = env_int("SCIM_MAX_OPERATIONS", 1000)
 # How long a web process remembers a live SCIM token's connection (0: look it up on every request).
 SCIM_TOKEN_CACHE_MS = env_int("SCIM_TOKEN_CACHE_MS", 1000)
+# How old the dashboard's kept figures may be before a page view computes them itself (0: every view).
+DASHBOARD_MAX_AGE_SECONDS = env_int("DASHBOARD_MAX_AGE_SECONDS", 120)
+# How long a rotated SCIM token keeps working beside its successor (hours; 0: it stops at once).
+SCIM_TOKEN_ROTATION_OVERLAP_HOURS = env_int("SCIM_TOKEN_ROTATION_OVERLAP_HOURS", 24)
 # Custom attributes the IdPs may set, as sub-attributes of the LMS extension's customAttributes.
 SCIM_CUSTOM_ATTRIBUTES = env_list("SCIM_CUSTOM_ATTRIBUTES", ["region", "businessUnit", "jobLevel"])
 DATA_UPLOAD_MAX_MEMORY_SIZE = SCIM_MAX_PAYLOAD_BYTES + 1024

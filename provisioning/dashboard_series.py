@@ -10,7 +10,7 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Case, Count, Q, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -105,20 +105,26 @@ def people_by_source() -> dict[str, Any]:
 
 def seat_use_over_time(now: datetime, days: int = DAYS) -> dict[str, Any]:
     """Per pool and day: the share of its seats held at the end of the day. A seat grant is held from
-    its creation until it stopped being active (its last update); one query over the seat grants that
-    were held at some point in the window."""
+    its creation until it stopped being active (its last update). One query, counted in the database by
+    pool, day of creation and day of ending, so what travels is a row per day, not per seat."""
     since = now - timedelta(days=days)
     pools = {p.pk: p for p in LicensePool.objects.order_by("product")}
     changes: dict[int, list[tuple[date, int]]] = defaultdict(list)
-    rows = Grant.objects.filter(target_type="seat", pool__isnull=False).filter(
-        Q(state=GrantState.ACTIVE) | Q(updated_at__gte=since)
+    rows = (
+        Grant.objects.filter(target_type="seat", pool__isnull=False)
+        .filter(Q(state=GrantState.ACTIVE) | Q(updated_at__gte=since))
+        .annotate(
+            started=TruncDate("created_at"),
+            ended=Case(When(state=GrantState.ACTIVE, then=None), default=TruncDate("updated_at")),
+        )
+        .values("pool_id", "started", "ended")
+        .annotate(n=Count("id"))
+        .order_by()
     )
-    for pool_id, created, state, updated in rows.values_list(
-        "pool_id", "created_at", "state", "updated_at"
-    ).iterator():
-        changes[pool_id].append((created.date(), 1))
-        if state != GrantState.ACTIVE:
-            changes[pool_id].append((updated.date() + timedelta(days=1), -1))
+    for row in rows:
+        changes[row["pool_id"]].append((row["started"], row["n"]))
+        if row["ended"] is not None:
+            changes[row["pool_id"]].append((row["ended"] + timedelta(days=1), -row["n"]))
     labels = _days(now.date(), days)
     datasets = []
     for pool_id, pool in pools.items():

@@ -10,8 +10,7 @@ from django.template.response import TemplateResponse
 
 from courses.capabilities import DASHBOARD_PERMISSION
 
-from .dashboard_queries import dashboard_figures
-from .dashboard_series import dashboard_series
+from .dashboard_snapshot import get_dashboard
 from .services.alerts import list_open_alerts
 
 ALERTS_SHOWN = 10
@@ -40,12 +39,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     # Signed in to the admin is not enough: the figures are for roles with the dashboards capability.
     if not request.user.has_perm(DASHBOARD_PERMISSION):
         raise PermissionDenied("Your roles do not include the dashboards.")
-    figures = dashboard_figures()
+    snapshot = get_dashboard()
+    figures = snapshot.figures
     context = {
         **admin.site.each_context(request),
         "title": "Identity dashboard",
         **figures,
-        "charts": {**dashboard_series(), **bar_charts(figures)},
+        "computed_at": snapshot.computed_at,
+        "charts": {**snapshot.series, **bar_charts(figures)},
         "alerts": list(list_open_alerts()[:ALERTS_SHOWN]),
     }
     return TemplateResponse(request, "provisioning/dashboard.html", context)

@@ -13,6 +13,7 @@ from celery import Task, shared_task
 from courses.reconcile import reconcile_people as reconcile
 from lms_identity.services import audit_chain, break_glass, session_expiry
 from lms_identity.services.audit import Actor
+from provisioning.dashboard_snapshot import refresh_dashboard as refresh_dashboard_snapshot
 from provisioning.models import JobKind, Trigger
 from provisioning.services import (
     account_imports,
@@ -99,6 +100,13 @@ def check_alerts() -> dict[str, int]:
     """Raise alerts for outbox events and jobs failing for over an hour, and open or resolve the license
     pools' 75 % and 100 % alerts."""
     return {**alerts.check_alerts(), **pool_alerts.sync_pool_alerts()}
+
+
+@shared_task(name="provisioning.refresh_dashboard", soft_time_limit=120, time_limit=150, **RETRY)
+def refresh_dashboard() -> dict[str, int]:
+    """Recompute the dashboard's figures and charts and keep them for page views (reads only)."""
+    snapshot = refresh_dashboard_snapshot()
+    return {"pools": len(snapshot.figures["seats"])}
 
 
 @shared_task(name="provisioning.resume_job_runs", soft_time_limit=60, time_limit=90, **RETRY)

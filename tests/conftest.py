@@ -141,6 +141,13 @@ def adopting_connection(connection):
 
 
 @pytest.fixture(autouse=True)
+def dashboard_computed_per_view(settings):
+    """The dashboard's kept figures live in a cache that outlives a test (Redis in CI): tests read them
+    fresh on every view. tests/provisioning/test_dashboard_snapshot.py switches the keeping back on."""
+    settings.DASHBOARD_MAX_AGE_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def no_sso_rate_limit(settings):
     """The SSO rate limits count per address in a cache that outlives a test (Redis in CI); every test
     client is 127.0.0.1. Tests of the limit itself switch it back on."""

@@ -1,10 +1,15 @@
-"""Seats: handing out what the pools have, never more, and finding who waits for a seat given back."""
+"""Seats: handing out what the pools have, never more, and finding who waits for a seat given back.
+
+The waiting list is first come, first served: a person who needs a seat and finds none is recorded as
+waiting since then (SeatWait), and free seats go to the longest-waiting first, then (people not yet on
+the list) in primary-key order, so repeated runs agree."""
 
 import uuid
 from collections import Counter
+from datetime import datetime
 
 from ..matching import matching_user_ids
-from ..models import EntitlementRule, Grant, GrantState, LicensePool
+from ..models import EntitlementRule, Grant, GrantState, LicensePool, SeatWait
 from ..services.pools import seats_in_use
 from ..targets import POOL_ORIGIN_KEY, TargetType, seat_key
 from .context import Context
@@ -20,11 +25,17 @@ def assign_seats(plan: Plan, context: Context) -> None:
     locked = LicensePool.objects.select_for_update().filter(pk__in=pool_ids).order_by("pk")
     pools = {seat_key(p.pk): p for p in locked}
     used = seats_in_use(pool_ids)
+    waiting_since = _waiting_since(plan, pool_ids)
+    seated: list[tuple[int, uuid.UUID]] = []
+    unseated: list[SeatWait] = []
     for key, needs in plan.seat_needs.items():
         pool = pools.get(key)
         if pool is None:
             continue
         free = max(0, pool.seat_count - used.get(pool.pk, 0) + plan.released[key])
+        needs = _first_come(needs, pool.pk, waiting_since)
+        seated += [(pool.pk, user_id) for user_id, _ in needs[:free]]
+        unseated += [SeatWait(pool=pool, user_id=user_id, since=context.now) for user_id, _ in needs[free:]]
         for user_id, grant_id in needs[:free]:
             if grant_id is None:
                 plan.create(user_id, key, POOL_ORIGIN_KEY, "seat.assigned")
@@ -38,13 +49,54 @@ def assign_seats(plan: Plan, context: Context) -> None:
                 )
         plan.summary["seats_unavailable"] += max(0, len(needs) - free)
         context.pools[key] = pool
+    _record_waits(seated, unseated, waiting_since)
+
+
+def _waiting_since(plan: Plan, pool_ids: list[int]) -> dict[tuple[int, uuid.UUID], tuple[int, datetime]]:
+    """Each waiting row (id, since) of the people who need a seat, by (pool, person); one query."""
+    people = {user_id for needs in plan.seat_needs.values() for user_id, _ in needs}
+    rows = SeatWait.objects.filter(pool_id__in=pool_ids, user_id__in=people)
+    return {
+        (pool_id, user_id): (pk, since)
+        for pk, pool_id, user_id, since in rows.values_list("pk", "pool_id", "user_id", "since")
+    }
+
+
+def _first_come(
+    needs: list[tuple[uuid.UUID, int | None]],
+    pool_id: int,
+    waits: dict[tuple[int, uuid.UUID], tuple[int, datetime]],
+) -> list[tuple[uuid.UUID, int | None]]:
+    """The longest-waiting first; people not on the list yet after them, by id."""
+
+    def order(need: tuple[uuid.UUID, int | None]) -> tuple[bool, float, uuid.UUID]:
+        wait = waits.get((pool_id, need[0]))
+        return (wait is None, wait[1].timestamp() if wait else 0.0, need[0])
+
+    return sorted(needs, key=order)
+
+
+def _record_waits(
+    seated: list[tuple[int, uuid.UUID]],
+    unseated: list[SeatWait],
+    waits: dict[tuple[int, uuid.UUID], tuple[int, datetime]],
+) -> None:
+    """People who got a seat leave the list; people who found none join it (keeping their first since).
+    No query when nobody seated was waiting and nobody is left without a seat."""
+    done = [waits[pair][0] for pair in seated if pair in waits]
+    if done:
+        SeatWait.objects.filter(pk__in=done).delete()
+    if unseated:
+        SeatWait.objects.bulk_create(unseated, ignore_conflicts=True)
 
 
 def waiting_for_seats(
     released: Counter[str], context: Context, *, exclude: set[uuid.UUID]
 ) -> list[uuid.UUID]:
     """Up to as many people as seats were freed, per pool, who match an enabled rule of the pool and hold
-    no seat in it, in primary-key order (first come by id, so repeated runs agree)."""
+    no seat in it: the longest-waiting first (SeatWait), then people not on the list by id. People on the
+    list whom the pool's rules no longer select stop waiting (their row goes), so coming back later puts
+    them at the end of the queue."""
     waiting: set[uuid.UUID] = set()
     for key, freed in released.items():
         pool = context.pools.get(key)
@@ -55,5 +107,14 @@ def waiting_for_seats(
         holders = set(
             Grant.objects.filter(pool=pool, state=GrantState.ACTIVE).values_list("user_id", flat=True)
         )
-        waiting.update(sorted(candidates - holders - exclude)[:freed])
+        queue = list(
+            SeatWait.objects.filter(pool=pool).order_by("since", "user_id").values_list("pk", "user_id")
+        )
+        gone = [pk for pk, user_id in queue if user_id not in candidates]
+        if gone:
+            SeatWait.objects.filter(pk__in=gone).delete()
+        eligible = candidates - holders - exclude
+        listed = [user_id for _, user_id in queue if user_id in eligible]
+        rest = sorted(eligible - set(listed))
+        waiting.update((listed + rest)[:freed])
     return sorted(waiting)

@@ -17,14 +17,23 @@ from django.urls import URLPattern, path, reverse
 from django.views.decorators.http import require_POST
 from unfold.admin import ModelAdmin
 
+from lms_identity.errors import InvalidValue
 from lms_identity.models import IdpConnection, ScimToken
 from lms_identity.queries.connections import connection_overview, find_oidc_config
 from lms_identity.services.audit import Actor
 from lms_identity.services.connections import update_connection, upsert_connection
 from lms_identity.services.oidc_config import IdpUnavailable, get_metadata
-from lms_identity.services.tokens import issue_scim_token, revoke_scim_token
+from lms_identity.services.tokens import (
+    issue_scim_token,
+    revoke_scim_token,
+    rotate_scim_token,
+    rotation_overlap,
+)
 
 TOKEN_LABEL_MAX = 100
+# Issuing, rotating and revoking SCIM tokens: apart from changing the connection itself (its sign-in
+# settings and client secret), so a role may look after the tokens without them.
+TOKEN_PERMISSIONS = ("lms_identity.add_scimtoken", "lms_identity.change_scimtoken")
 
 
 @admin.register(IdpConnection)
@@ -63,6 +72,9 @@ class IdpConnectionAdmin(ModelAdmin):
         if connection is not None:
             extra.update(connection=connection, **connection_overview(connection))
             extra["can_manage"] = self.has_change_permission(request, connection)
+            extra["can_manage_tokens"] = request.user.has_perms(TOKEN_PERMISSIONS)
+            extra["can_edit_oidc"] = request.user.has_perm("lms_identity.change_oidcconfig")
+            extra["rotation_overlap_hours"] = int(rotation_overlap().total_seconds() // 3600)
         return super().change_view(request, object_id, form_url, extra)
 
     def get_urls(self) -> list[URLPattern]:
@@ -87,6 +99,12 @@ class IdpConnectionAdmin(ModelAdmin):
             raise PermissionDenied
         return connection
 
+    def _connection_for_tokens(self, request: HttpRequest, pk: int) -> IdpConnection:
+        connection = get_object_or_404(IdpConnection, pk=pk)
+        if not request.user.has_perms(TOKEN_PERMISSIONS):
+            raise PermissionDenied
+        return connection
+
     def _back(self, connection: IdpConnection) -> HttpResponseRedirect:
         return HttpResponseRedirect(reverse("admin:lms_identity_idpconnection_change", args=[connection.pk]))
 
@@ -107,22 +125,25 @@ class IdpConnectionAdmin(ModelAdmin):
         return response
 
     def issue_token_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        connection = self._connection(request, pk)
+        connection = self._connection_for_tokens(request, pk)
         label = request.POST.get("label", "").strip()[:TOKEN_LABEL_MAX] or "admin"
         token, raw = issue_scim_token(connection, actor=Actor.of_admin(request.user), label=label)
         return self._shown_once(request, connection, token, raw)
 
     def rotate_token_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        """Issue a successor; the old token keeps working (the overlap) until the admin revokes it once
-        the IdP uses the new one."""
-        connection = self._connection(request, pk)
+        """Issue a successor; the old token keeps working for the rotation overlap, then stops."""
+        connection = self._connection_for_tokens(request, pk)
         old = get_object_or_404(ScimToken, pk=request.POST.get("token"), connection=connection)
         label = f"rotates {old.hint}…"[:TOKEN_LABEL_MAX]
-        token, raw = issue_scim_token(connection, actor=Actor.of_admin(request.user), label=label)
+        try:
+            token, raw, old = rotate_scim_token(old, actor=Actor.of_admin(request.user), label=label)
+        except InvalidValue as exc:
+            self.message_user(request, f"Token {old.hint}… was not rotated: {exc}", messages.ERROR)
+            return self._back(connection)
         return self._shown_once(request, connection, token, raw, rotated=old)
 
     def revoke_token_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        connection = self._connection(request, pk)
+        connection = self._connection_for_tokens(request, pk)
         token = get_object_or_404(ScimToken, pk=request.POST.get("token"), connection=connection)
         if revoke_scim_token(token, actor=Actor.of_admin(request.user)):
             self.message_user(request, f"Token {token.hint}… revoked: the IdP can no longer use it.")
@@ -152,11 +173,11 @@ class IdpConnectionAdmin(ModelAdmin):
 
 @admin.register(ScimToken)
 class ScimTokenAdmin(ModelAdmin):
-    list_display = ("hint", "connection", "label", "created_at", "last_used_at", "revoked_at")
+    list_display = ("hint", "connection", "label", "created_at", "last_used_at", "expires_at", "revoked_at")
     list_select_related = ("connection",)
     list_filter = ("connection",)
-    readonly_fields = ("connection", "hint", "created_at", "last_used_at", "revoked_at")
-    fields = ("connection", "hint", "label", "created_at", "last_used_at", "revoked_at")
+    readonly_fields = ("connection", "hint", "created_at", "last_used_at", "expires_at", "revoked_at")
+    fields = ("connection", "hint", "label", "created_at", "last_used_at", "expires_at", "revoked_at")
     actions = ["revoke"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

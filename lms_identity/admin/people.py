@@ -2,6 +2,7 @@
 Every field is read-only here (the IdP owns most of them, staff status follows the admin role grant);
 changes are buttons that call services: deactivate, reactivate, end a session, end all sessions."""
 
+import json
 from typing import Any
 
 from django.contrib import admin, messages
@@ -40,6 +41,11 @@ STATE_FIELDS = (
 )
 
 
+def _shown(field: str) -> str:
+    """The admin field that shows a model field (custom attributes as plain JSON text)."""
+    return "custom_attributes_text" if field == "custom_attributes" else field
+
+
 def source_badge(user: User) -> str:
     origin = person_origin(user)
     return format_html(
@@ -54,7 +60,14 @@ class UserAdmin(ModelAdmin):
     list_select_related = ("connection",)
     list_filter = ("is_active", "source", "connection", TeamFilter)
     search_fields = ("user_name", "email", "display_name", "external_id", "employee_number")
-    readonly_fields = ("connection", "source", *IDP_OWNED_USER_FIELDS, *STATE_FIELDS, "version")
+    readonly_fields = (
+        "connection",
+        "source",
+        *IDP_OWNED_USER_FIELDS,
+        "custom_attributes_text",
+        *STATE_FIELDS,
+        "version",
+    )
     change_form_outer_before_template = "admin/lms_identity/user/person_page.html"
     # A link to the clean-up import (provisioning's page, named by URL only).
     list_before_template = "admin/lms_identity/user/list_before.html"
@@ -69,8 +82,28 @@ class UserAdmin(ModelAdmin):
         )
         return (
             ("Source", {"fields": ("connection", "source", "external_id")}),
-            ("Identity", {"fields": IDP_OWNED_USER_FIELDS[1:], "description": note, "classes": ["collapse"]}),
+            (
+                "Identity",
+                {
+                    "fields": tuple(_shown(f) for f in IDP_OWNED_USER_FIELDS[1:]),
+                    "description": note,
+                    "classes": ["collapse"],
+                },
+            ),
             ("State", {"fields": (*STATE_FIELDS, "version"), "classes": ["collapse"]}),
+        )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
+        # The person page names the connection twice (source badge, origin): read it with the person.
+        return super().get_queryset(request).select_related("connection")
+
+    @admin.display(description="Custom attributes")
+    def custom_attributes_text(self, user: User) -> str:
+        # Plain JSON: the theme's highlighted rendering (Pygments) costs more than the rest of the field.
+        return (
+            json.dumps(user.custom_attributes, sort_keys=True, ensure_ascii=False)
+            if user.custom_attributes
+            else "—"
         )
 
     @admin.display(description="Name", ordering="display_name")

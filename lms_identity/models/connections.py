@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils import timezone
 
 
 class IdpConnection(models.Model):
@@ -42,6 +43,8 @@ class ScimToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Set when the token is rotated: it keeps working until then (the overlap), then stops on its own.
+    expires_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -52,4 +55,4 @@ class ScimToken(models.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.revoked_at is None
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > timezone.now())

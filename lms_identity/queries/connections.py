@@ -68,15 +68,22 @@ def request_log_health(connection: IdpConnection) -> Any:
     )
 
 
+def url_labels(urls: dict[str, str]) -> dict[str, str]:
+    """The URLs to register keyed by words an admin reads ("Redirect URI", not "redirect_uri")."""
+    words = {"uri": "URI", "ssf": "SSF"}
+    labels = {name: " ".join(words.get(w, w) for w in name.split("_")) for name in urls}
+    return {labels[name][:1].upper() + labels[name][1:]: url for name, url in urls.items()}
+
+
 def connection_overview(connection: IdpConnection) -> dict[str, Any]:
     tokens = list_connection_tokens(connection)
     config = find_oidc_config(connection)
     return {
         "scim_urls": scim_base_urls(),
         "tokens": tokens,
-        "live_tokens": sum(1 for t in tokens if t.revoked_at is None),
+        "live_tokens": sum(1 for t in tokens if t.is_active),
         "oidc": config,
-        "oidc_urls": sso_urls(connection) if config is not None else {},
+        "oidc_urls": url_labels(sso_urls(connection)) if config is not None else {},
         "health": connection_health(connection, tokens),
         "request_log": request_log_health(connection),
     }

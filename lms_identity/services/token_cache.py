@@ -6,6 +6,7 @@ while (one second by default), so a revoked token or a disabled connection stops
 process within that time, and at once in the process that revoked it (revoke_scim_token clears this
 process's memory when its transaction commits). Only tokens found live in the database are remembered,
 so a caller sending random tokens cannot fill the memory, and every miss still goes to the database.
+A rotated token's own expiry is remembered with it and checked on every read: it is never served past it.
 """
 
 import copy
@@ -15,6 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.conf import settings
+from django.utils import timezone
 
 from lms_identity.models import IdpConnection
 
@@ -25,6 +27,7 @@ class CachedToken:
     connection: IdpConnection
     last_used_at: datetime | None
     expires: float
+    token_expires_at: datetime | None = None
 
     def connection_copy(self) -> IdpConnection:
         """A request's own copy: no request can change what the next one sees."""
@@ -48,16 +51,24 @@ class TokenCache:
         entry = self._entries.get(digest)
         if entry is None or entry.expires <= self.clock():
             return None
+        if entry.token_expires_at is not None and entry.token_expires_at <= timezone.now():
+            return None  # a rotated token past its overlap: the database answers (and refuses it)
         return entry
 
     def remember(
-        self, digest: str, *, token_id: int, connection: IdpConnection, last_used_at: datetime | None
+        self,
+        digest: str,
+        *,
+        token_id: int,
+        connection: IdpConnection,
+        last_used_at: datetime | None,
+        token_expires_at: datetime | None = None,
     ) -> None:
         lifetime = self.lifetime()
         if not lifetime:
             return
         now = self.clock()
-        entry = CachedToken(token_id, copy.copy(connection), last_used_at, now + lifetime)
+        entry = CachedToken(token_id, copy.copy(connection), last_used_at, now + lifetime, token_expires_at)
         with self._lock:
             # Drop what has expired, so tokens revoked long ago do not stay in memory.
             for stale in [d for d, e in self._entries.items() if e.expires <= now]:

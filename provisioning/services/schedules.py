@@ -8,6 +8,7 @@ DEFAULT_SCHEDULES: dict[str, tuple[str, dict[str, Any], int | str]] = {
     "Drain the outbox": ("provisioning.drain_outbox", {}, 5),
     "Resume lost or crashed job runs": ("provisioning.resume_job_runs", {}, 60),
     "Check alerts": ("provisioning.check_alerts", {}, 300),
+    "Refresh the dashboard figures": ("provisioning.refresh_dashboard", {}, 60),
     "Seal the audit trail and log a signed checkpoint": ("provisioning.checkpoint_audit", {}, 60),
     "Close passed break-glass windows": ("provisioning.close_break_glass_windows", {}, 60),
     "End expired sessions": ("provisioning.end_expired_sessions", {}, 300),

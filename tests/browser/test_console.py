@@ -18,7 +18,8 @@ from courses.services.rules import create_rule
 from lms_identity.models import ScimToken, User
 from lms_identity.models.users import Source
 from lms_identity.services.audit import Actor
-from lms_identity.services.tokens import find_connection_for_token
+from lms_identity.services.oidc_config import configure_oidc
+from lms_identity.services.tokens import find_connection_for_token, issue_scim_token
 from provisioning.models import JobRun
 from provisioning.services.job_runs import run_job
 from provisioning.tasks import check_alerts
@@ -104,6 +105,59 @@ def test_issue_a_scim_token_on_the_connection_page_then_revoke_it(console):
 
     assert ScimToken.objects.get().revoked_at is not None
     assert find_connection_for_token(raw) is None
+
+
+def test_rotate_a_scim_token_on_the_connection_page_and_the_old_one_keeps_working_until_its_expiry(
+    console, settings
+):
+    settings.SCIM_TOKEN_ROTATION_OVERLAP_HOURS = 24
+    connection = ConnectionFactory(slug="okta", name="Okta")
+    old, old_raw = issue_scim_token(connection, actor=ACTOR)
+
+    console.goto(f"{console.base}/admin/lms_identity/idpconnection/{connection.pk}/change/")
+    console.click(f"#scim-tokens tr[data-token='{old.hint}'] >> text=Rotate")
+    new_raw = console.inner_text("#raw-token").strip()
+    overlap = console.inner_text("#rotation-overlap")
+    shoot(console, "token-rotated")
+    console.click("text=Back to Okta")
+    state = console.inner_text(f"#scim-tokens tr[data-token='{old.hint}'] .token-state")
+    shoot(console, "connection-page-rotated")
+
+    old.refresh_from_db()
+    assert timedelta(hours=23) < old.expires_at - timezone.now() <= timedelta(hours=24)
+    assert f"keeps working until {old.expires_at:%Y-%m-%d %H:%M} UTC" in overlap
+    assert state == f"rotated: works until {old.expires_at:%Y-%m-%d %H:%M} UTC"
+    assert find_connection_for_token(new_raw) == connection
+    assert find_connection_for_token(old_raw) == connection
+
+
+def test_an_ld_admin_reads_a_connection_page_and_issues_a_scim_token(ld_admin_console):
+    page = ld_admin_console
+    connection = ConnectionFactory(slug="okta", name="Okta")
+    configure_oidc(
+        connection,
+        actor=ACTOR,
+        changes={"issuer": "https://okta.example.com", "client_id": "lms", "client_secret": "s3cret-value"},
+    )
+
+    page.goto(f"{page.base}/admin/")
+    page.click("nav >> text=IdP connections")
+    page.click("text=Okta")
+    base_url = page.inner_text("#scim-base-url")
+    health = page.inner_text("#connection-health")
+    oidc = page.inner_text("#oidc-setup")
+    shoot(page, "connection-page-ld-admin")
+    page.fill("#scim-tokens input[name=label]", "Okta production")
+    page.click("#issue-token")
+    raw = page.inner_text("#raw-token").strip()
+
+    assert base_url.endswith("/scim/v2/") and "Last SCIM request" in health
+    assert "https://okta.example.com" in oidc and "/sso/okta/callback/" in oidc
+    assert "s3cret-value" not in page.content()
+    assert find_connection_for_token(raw) == connection
+    page.goto(f"{page.base}/admin/lms_identity/idpconnection/{connection.pk}/change/")
+    assert page.locator("text=Edit sign-in settings").count() == 0
+    assert page.locator("input[name=name]").count() == 0  # the connection itself is read-only
 
 
 def test_an_alert_appears_when_a_license_pool_fills(console):

@@ -45,7 +45,8 @@ def test_the_ld_admin_role_makes_staff_with_the_catalog_and_rules_permissions(ro
     assert admin.has_perm("courses.add_entitlementrule")
     assert admin.has_perm("lms_identity.view_auditevent")
     assert not admin.has_perm("lms_identity.change_user")
-    assert not admin.has_perm("lms_identity.view_idpconnection")
+    assert admin.has_perm("lms_identity.view_idpconnection")
+    assert not admin.has_perm("lms_identity.change_idpconnection")
 
 
 def test_a_learner_role_gives_no_admin_access(role_holder):
@@ -55,12 +56,13 @@ def test_a_learner_role_gives_no_admin_access(role_holder):
     assert not learner.get_all_permissions()
 
 
-def test_an_ld_admin_sees_the_rules_but_not_the_idp_connections(role_holder):
+def test_an_ld_admin_sees_the_rules_and_the_idp_connections_read_only(role_holder):
     client = signed_in(role_holder("ld-admin"))
 
     assert client.get("/admin/courses/entitlementrule/").status_code == 200
     assert client.get("/admin/courses/course/add/").status_code == 200
-    assert client.get("/admin/lms_identity/idpconnection/").status_code == 403
+    assert client.get("/admin/lms_identity/idpconnection/").status_code == 200
+    assert client.get("/admin/lms_identity/idpconnection/add/").status_code == 403
     assert client.get("/admin/lms_identity/user/").status_code == 200
     assert client.get("/admin/lms_identity/user/add/").status_code == 403
 

@@ -36,3 +36,13 @@ def test_the_pool_list_shows_seats_in_use_and_a_full_bar(admin_client, team, sys
     page = admin_client.get("/admin/courses/licensepool/").content.decode()
 
     assert 'class="console-bar full"' in page and "100 %" in page
+
+
+def test_the_waiting_list_is_first_come_first_served(admin_client, full_pool_with_a_queue):
+    pool, _, _, early, late = full_pool_with_a_queue
+
+    page = admin_client.get(f"/admin/courses/licensepool/{pool.pk}/change/").content.decode()
+
+    waiting_html = page.split('id="pool-waiting"')[1]
+    assert "Waiting since" in waiting_html
+    assert waiting_html.index("Early Waiter") < waiting_html.index("Late Waiter")

@@ -75,8 +75,9 @@ def test_seat_assignment_takes_the_same_queries_for_1_or_20_people(
     people = [UserFactory(connection=connection) for _ in range(size)]
     add_group_members(group, [p.pk for p in people], actor=system_actor)
 
-    # + lock pools, count seats, then the utilization check (count, pools)
-    with django_assert_num_queries(FIRST_RUN + 2 + 4):
+    # + lock pools, count seats, who of them is on the waiting list, then the utilization check (count,
+    # pools)
+    with django_assert_num_queries(FIRST_RUN + 2 + 5):
         summary = reconcile_people([p.pk for p in people], actor=system_actor)
 
     assert summary["assigned"] == size

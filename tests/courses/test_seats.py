@@ -8,7 +8,7 @@ from django.db import connection as db_connection
 from django.db import connections
 
 from courses.errors import InvalidInput
-from courses.models import Grant, LicensePool
+from courses.models import Grant, LicensePool, SeatWait
 from courses.reconcile import reconcile_people
 from courses.services.pools import create_pool, update_pool
 from lms_identity.models import AuditEvent
@@ -158,3 +158,38 @@ def test_fifty_people_matching_a_ten_seat_pool_at_once_get_exactly_ten_seats(con
     assert errors == []
     assert seats(pool) == 10
     assert AuditEvent.objects.filter(action="seat.assigned").count() == 10
+
+
+@pytest.mark.django_db
+def test_the_person_who_started_waiting_first_gets_the_freed_seat(full_pool_with_a_queue, system_actor):
+    pool, _, holder, early, late = full_pool_with_a_queue
+
+    deactivate_user(holder, actor=system_actor)
+    reconcile_people([holder.pk], actor=system_actor)
+
+    assert Grant.objects.get(user=early, pool=pool).state == "active"
+    assert not Grant.objects.filter(user=late, pool=pool, state="active").exists()
+    assert list(SeatWait.objects.filter(pool=pool).values_list("user_id", flat=True)) == [late.pk]
+
+
+@pytest.mark.django_db
+def test_who_finds_no_seat_is_recorded_as_waiting_since_then(full_pool_with_a_queue):
+    pool, _, holder, early, late = full_pool_with_a_queue
+
+    waits = {w.user_id: w.since for w in SeatWait.objects.filter(pool=pool)}
+
+    assert set(waits) == {early.pk, late.pk}
+    assert waits[early.pk] < waits[late.pk]
+
+
+@pytest.mark.django_db
+def test_who_stops_matching_leaves_the_queue_and_rejoins_at_its_end(full_pool_with_a_queue, system_actor):
+    pool, group, holder, early, late = full_pool_with_a_queue
+    remove_group_members(group, [early.pk], actor=system_actor)
+    reconcile_people([early.pk], actor=system_actor)
+    deactivate_user(holder, actor=system_actor)
+
+    reconcile_people([holder.pk], actor=system_actor)
+
+    assert Grant.objects.get(user=late, pool=pool).state == "active"
+    assert not SeatWait.objects.filter(user=early).exists()

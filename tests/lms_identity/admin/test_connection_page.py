@@ -60,15 +60,32 @@ def test_issuing_a_token_needs_a_post(admin_client, connection):
     assert response.status_code == 405 and not ScimToken.objects.exists()
 
 
-def test_rotating_issues_a_successor_and_keeps_the_old_token_working(admin_client, connection):
+def test_rotating_issues_a_successor_and_keeps_the_old_token_working_for_the_overlap(
+    admin_client, connection
+):
     old, old_raw = issue_scim_token(connection, actor=Actor.system("tests"))
 
     response = admin_client.post(page_url(connection, "rotate-token"), {"token": old.pk})
 
     new_raw = raw_token_in(response.content.decode())
+    old.refresh_from_db()
     assert find_connection_for_token(new_raw) == connection
     assert find_connection_for_token(old_raw) == connection
-    assert f"{old.hint}…</code> keeps working until you revoke it" in response.content.decode()
+    assert f"{old.hint}…</code> keeps working until {old.expires_at:%Y-%m-%d %H:%M} UTC" in (
+        response.content.decode()
+    )
+    page = admin_client.get(page_url(connection)).content.decode()
+    assert f"rotated: works until {old.expires_at:%Y-%m-%d %H:%M} UTC" in page
+
+
+def test_rotating_a_token_twice_is_refused_with_a_message(admin_client, connection):
+    old, _ = issue_scim_token(connection, actor=Actor.system("tests"))
+    admin_client.post(page_url(connection, "rotate-token"), {"token": old.pk})
+
+    response = admin_client.post(page_url(connection, "rotate-token"), {"token": old.pk}, follow=True)
+
+    assert "was not rotated: this token was already rotated" in response.content.decode()
+    assert ScimToken.objects.filter(connection=connection).count() == 2
 
 
 def test_revoking_stops_the_token_and_is_audited(admin_client, connection):

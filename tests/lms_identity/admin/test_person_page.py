@@ -14,9 +14,10 @@ from tests.factories import GroupFactory, MembershipFactory, UserFactory, sessio
 
 pytestmark = pytest.mark.django_db
 
-# session, admin user, the person (twice: change_view and the form), memberships, sessions, sign-ins,
-# history, grants (the courses section), open alerts for the banner, and the admin's own machinery.
-PERSON_PAGE_QUERIES = 12
+# session, admin user, the person with their connection (twice: change_view and the form), memberships,
+# sessions, sign-ins, history, grants (the courses section), open alerts for the banner, and the admin's
+# own machinery.
+PERSON_PAGE_QUERIES = 10
 
 
 def person_url(user):
@@ -46,6 +47,14 @@ def test_the_person_page_shows_source_teams_sessions_sign_ins_and_history(admin_
     assert "urn:mfa" in page
     assert "title:" in page and "Engineer" in page
     assert "the next SCIM sync overwrites them" in page
+
+
+def test_custom_attributes_show_as_their_json(admin_client, connection):
+    person = UserFactory(connection=connection, custom_attributes={"region": "EU", "jobLevel": "7"})
+
+    page = admin_client.get(person_url(person)).content.decode()
+
+    assert "{&quot;jobLevel&quot;: &quot;7&quot;, &quot;region&quot;: &quot;EU&quot;}" in page
 
 
 def test_a_just_in_time_and_a_manual_person_get_their_own_badges(admin_client):

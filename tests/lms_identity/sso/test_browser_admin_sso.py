@@ -96,10 +96,12 @@ def test_an_ld_admin_signs_in_to_the_admin_by_sso_and_sees_only_what_the_role_al
     shot(page, "index")
     body = page.content()
     assert "Entitlement rules" in body and "Courses" in body
-    assert "Idp connections" not in body and "Scim tokens" not in body
     lena = User.objects.get(user_name="lena@acme.test")
     assert lena.is_staff and not lena.is_superuser
-    assert page.goto(f"{site.url}/admin/lms_identity/idpconnection/").status == 403
+    # Connections read-only (issue 11), never their OpenID Connect settings (the client secret's form).
+    assert page.goto(f"{site.url}/admin/lms_identity/idpconnection/").status == 200
+    assert page.goto(f"{site.url}/admin/lms_identity/oidcconfig/").status == 403
+    assert page.goto(f"{site.url}/admin/lms_identity/apitoken/").status == 403
 
 
 def test_removed_from_the_group_by_scim_the_admin_is_closed_on_the_next_request_and_learning_goes_on(
