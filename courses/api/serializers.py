@@ -243,33 +243,11 @@ class EnrollmentSerializer(serializers.ModelSerializer):
         ]
 
 
-class GrantReportSerializer(serializers.ModelSerializer):
+class GrantReportSerializer(GrantSerializer):
     """A grant for reporting: who may open what (`key` is type:id), why (`origin`, `rule`), and its state."""
 
     person = serializers.UUIDField(source="user_id", read_only=True, help_text="The person's (SCIM) id.")
     user_name = serializers.CharField(source="user.user_name", read_only=True)
-    target = serializers.SerializerMethodField()
-    rule = serializers.SerializerMethodField()
 
-    class Meta:
-        model = Grant
-        fields = [
-            "id",
-            "person",
-            "user_name",
-            "key",
-            "target_type",
-            "target",
-            "origin",
-            "rule",
-            "state",
-            "grace_until",
-            "created_at",
-            "updated_at",
-        ]
-
-    def get_target(self, grant: Grant) -> str:
-        return str(grant.target)
-
-    def get_rule(self, grant: Grant) -> str | None:
-        return grant.rule.name if grant.rule else None
+    class Meta(GrantSerializer.Meta):
+        fields = ["id", "person", "user_name", *GrantSerializer.Meta.fields[1:]]
