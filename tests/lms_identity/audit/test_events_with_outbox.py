@@ -9,7 +9,8 @@ from lms_identity.models import AuditEvent, OutboxEvent
 from lms_identity.models.audit import RECORDED_FIELDS
 from lms_identity.services import outbox
 from lms_identity.services.audit import Actor, record_event
-from lms_identity.services.audit_chain import seal_pending, verify_chain
+from lms_identity.services.audit_chain import seal_pending
+from lms_identity.services.audit_verify import verify_chain
 from lms_identity.services.groups import create_group, delete_group
 from tests.factories import UserFactory
 
