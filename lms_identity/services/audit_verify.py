@@ -14,10 +14,12 @@ import multiprocessing
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import connection, connections
 from django.db.models import Max, Subquery
 
 from lms_identity.models import AuditChainHead, AuditCheckpoint, AuditEvent
+from lms_identity.spawned_processes import set_up_django
 
 from .audit_chain import HEAD_ID, ChainHasher, ChainRow, chain_rows, sign
 
@@ -127,8 +129,11 @@ def _walk(bounds: list[tuple[int, int]], checkpoints: Checkpoints, *, parallel: 
     # transaction (inside one, another process would not see what it has not committed).
     if len(bounds) < 2 or not parallel or connection.vendor != "postgresql" or connection.in_atomic_block:
         return [_walk_segment(first, last, checkpoints) for first, last in bounds]
-    connections.close_all()  # a forked child must open its own connection, never share this one
-    with multiprocessing.get_context("fork").Pool(len(bounds)) as pool:
+    # Spawned, not forked: a forked child would inherit the sockets of other threads' database
+    # connections (a web server's, the audit sealer's) and, on dropping them, end them for this process.
+    # A spawned child sets Django up afresh, on this database and with this chain key.
+    setup = (connection.settings_dict["NAME"], {"AUDIT_HMAC_KEY": settings.AUDIT_HMAC_KEY})
+    with multiprocessing.get_context("spawn").Pool(len(bounds), set_up_django, setup) as pool:
         return pool.starmap(_walk_in_process, [(first, last, checkpoints) for first, last in bounds])
 
 
