@@ -53,7 +53,9 @@ cat <<INFO
   Learner login   $PUBLIC_URL/login/
   Health          $PUBLIC_URL/readyz   (liveness: $PUBLIC_URL/healthz)
   Metrics         curl $PUBLIC_URL/metrics   (from this machine; elsewhere METRICS_TOKEN)
-  Audit chain     .venv/bin/python manage.py verify_audit   (or Admin -> Audit events -> Verify the chain)
+  Audit chain     DEBUG=1 .venv/bin/python manage.py verify_audit   (or Admin -> Audit events -> Verify the chain)
+  Clean-up        DEBUG=1 .venv/bin/python manage.py import_accounts provisioning/demo_data/legacy_accounts.csv --connection demo --dry-run
+                  (the dry run before switching SCIM on; or Admin -> People -> Import accounts)
   SCIM failures   $PUBLIC_URL/admin/provisioning/scimrequest/?outcome=failed   (redacted request and our answer)
   Demo SSO        $DEMO_SIGN_IN
                   (or start from the demo IdP's app tile: http://127.0.0.1:8300/apps)
