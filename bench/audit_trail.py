@@ -28,24 +28,7 @@ from lms_identity.services.audit import Actor, record_event
 from lms_identity.services.audit_chain import HEAD_ID, ChainHasher, ChainRow, seal_pending
 
 ACTION = "user.updated"
-COLUMNS = (
-    "id",
-    "at",
-    "actor_type",
-    "actor_id",
-    "action",
-    "target_type",
-    "target_id",
-    "connection_id",
-    "context",
-    "actor_label",
-    "target_label",
-    "changes",
-    "seq",
-    "personal_digest",
-    "chain_hash",
-    "redacted",
-)
+COLUMNS = ChainRow._fields  # the event's columns in the order the chain reads them
 
 
 def _writer(chained: bool, events: int, start: Any) -> None:

@@ -33,34 +33,32 @@ def end_of(day: date) -> datetime | None:
     return start_of(day + timedelta(days=1)) if day < date.max else None
 
 
-class ConnectionField(serializers.SlugField):
-    def to_internal_value(self, data: Any) -> IdpConnection:
-        slug = super().to_internal_value(data)
-        self.run_validators(slug)  # NUL and the like, before the query
-        connection = IdpConnection.objects.filter(slug=slug).first()
-        if connection is None:
-            raise serializers.ValidationError(f"no connection with slug {slug!r}")
-        return connection
+class _RowField(serializers.Field):
+    """A filter that names one row: the row itself, or a 400 saying it names none."""
+
+    model: Any
+    lookup: str
+    missing: str  # the message, with {value}
+
+    def to_internal_value(self, data: Any) -> Any:
+        value = super().to_internal_value(data)
+        self.run_validators(value)  # NUL and the like, before the query
+        row = self.model.objects.filter(**{self.lookup: value}).first()
+        if row is None:
+            raise serializers.ValidationError(self.missing.format(value=value))
+        return row
 
 
-class TeamField(serializers.UUIDField):
-    def to_internal_value(self, data: Any) -> Group:
-        team_id = super().to_internal_value(data)
-        self.run_validators(team_id)  # NUL and the like, before the query
-        team = Group.objects.filter(pk=team_id).first()
-        if team is None:
-            raise serializers.ValidationError("no team with this id")
-        return team
+class ConnectionField(_RowField, serializers.SlugField):
+    model, lookup, missing = IdpConnection, "slug", "no connection with slug {value!r}"
 
 
-class CourseField(serializers.SlugField):
-    def to_internal_value(self, data: Any) -> Course:
-        slug = super().to_internal_value(data)
-        self.run_validators(slug)  # NUL and the like, before the query
-        course = Course.objects.filter(slug=slug).first()
-        if course is None:
-            raise serializers.ValidationError(f"no course with slug {slug!r}")
-        return course
+class TeamField(_RowField, serializers.UUIDField):
+    model, lookup, missing = Group, "pk", "no team with this id"
+
+
+class CourseField(_RowField, serializers.SlugField):
+    model, lookup, missing = Course, "slug", "no course with slug {value!r}"
 
 
 class PeopleFilter(serializers.Serializer):

@@ -50,6 +50,7 @@ CHAINED_FIELDS = (
     "context",
 )
 PERSONAL_FIELDS = ("actor_label", "target_label", "changes")
+JSON_COLUMNS = ("context", "changes")  # read as text by chain_rows
 # Built once: json.dumps would build an encoder per call, and a walk encodes two values per event.
 _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=str)
 _DECODER = StoredJSONDecoder()
@@ -100,21 +101,9 @@ def chain_rows(queryset: models.QuerySet[AuditEvent], *, sealed: bool = False) -
     """Rows for ChainRow: the chained and personal fields, then the chain's own if `sealed`; the JSON
     columns as text, so that each is decoded once, by _stored_json, rather than by JSONField and again."""
     return queryset.annotate(
-        context_text=Cast("context", models.TextField()),
-        changes_text=Cast("changes", models.TextField()),
+        **{f"{name}_text": Cast(name, models.TextField()) for name in JSON_COLUMNS}
     ).values_list(
-        "id",
-        "at",
-        "actor_type",
-        "actor_id",
-        "action",
-        "target_type",
-        "target_id",
-        "connection_id",
-        "context_text",
-        "actor_label",
-        "target_label",
-        "changes_text",
+        *(f"{name}_text" if name in JSON_COLUMNS else name for name in (*CHAINED_FIELDS, *PERSONAL_FIELDS)),
         *(("seq", "personal_digest", "chain_hash", "redacted") if sealed else ()),
     )
 
