@@ -412,6 +412,8 @@ SCIM_REQUEST_LOG = _env.str("SCIM_REQUEST_LOG", default="errors").strip().lower(
 if SCIM_REQUEST_LOG not in {"off", "errors", "all"}:
     raise ImproperlyConfigured(f"SCIM_REQUEST_LOG must be off, errors or all, not {SCIM_REQUEST_LOG!r}")
 SCIM_REQUEST_LOG_DAYS = env_int("SCIM_REQUEST_LOG_DAYS", 14)
+# PostgreSQL: each web process's writer thread writes the log in batches this often; 0 writes in the request.
+SCIM_REQUEST_LOG_BUFFER_MS = env_int("SCIM_REQUEST_LOG_BUFFER_MS", 500)
 MIDDLEWARE.insert(1, "provisioning.scim.request_log.ScimRequestLogMiddleware")
 
 

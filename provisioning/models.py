@@ -4,6 +4,7 @@ import uuid
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 class JobKind(models.TextChoices):
@@ -201,7 +202,7 @@ class ScimRequest(models.Model):
     """One SCIM request and our answer, for troubleshooting an IdP's provisioning: written by the SCIM
     edge (provisioning/scim/request_log.py), bodies redacted, kept SCIM_REQUEST_LOG_DAYS days."""
 
-    at = models.DateTimeField(auto_now_add=True)
+    at = models.DateTimeField(default=timezone.now)  # when the request was answered, not when written
     connection = models.ForeignKey(
         "lms_identity.IdpConnection", null=True, on_delete=models.CASCADE, related_name="+"
     )

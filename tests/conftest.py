@@ -12,6 +12,7 @@ from lms_identity.services.api_tokens import issue_api_token
 from lms_identity.services.audit import Actor
 from lms_identity.services.token_cache import tokens as token_cache
 from lms_identity.services.tokens import issue_scim_token
+from provisioning.scim import request_log_writer
 from tests.factories import ConnectionFactory, GroupFactory, MembershipFactory, UserFactory
 from tests.parallel import free_port, use_private_redis, xdist_worker
 from tests.provisioning.scim.conftest import ScimClient
@@ -20,7 +21,10 @@ _private_redis = []
 
 
 def pytest_configure(config):
-    """Under pytest-xdist with REDIS_URL set, each worker gets a Redis of its own (see tests/parallel.py)."""
+    """Under pytest-xdist with REDIS_URL set, each worker gets a Redis of its own (see tests/parallel.py).
+    The SCIM request log is written in the request, so a test reads its row at once; the buffered writer
+    has tests of its own (tests/provisioning/scim/test_request_log_writer.py)."""
+    settings.SCIM_REQUEST_LOG_BUFFER_MS = 0
     if xdist_worker() and settings.REDIS_URL:
         _private_redis.append(use_private_redis())
 
@@ -34,8 +38,10 @@ def pytest_unconfigure(config):
 def pytest_runtest_teardown(item, nextitem):
     """Before any fixture is torn down (a transactional test's database flush among them), let this
     process's audit sealer finish its round: its lock on the chain head and the flush's TRUNCATE would
-    otherwise deadlock."""
+    otherwise deadlock. The SCIM request log's writer, if a test started it, writes what it holds and ends
+    (its thread's connection with it)."""
     audit_sealer.wait_until_idle()
+    request_log_writer.stop()
     yield
 
 

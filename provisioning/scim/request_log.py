@@ -2,29 +2,28 @@
 
 SCIM_REQUEST_LOG: "off" writes nothing; "errors" (the default) writes the requests we answered with a 4xx or
 5xx; "all" writes every request. A row holds method, path, status, scimType, detail, duration, request id
-and the redacted request and answer. It is one INSERT after the answer is ready, outside the request's
-transaction, so a failed write never changes the answer (it is logged and dropped), and a request whose own
-transaction rolled back is logged all the same. With "errors" a request that succeeds costs no query at
-all. On PostgreSQL the INSERT is one statement in its own implicit transaction that commits without
-waiting for the disk: one round trip, where BEGIN, SET LOCAL, INSERT and COMMIT took four (measured in
-docs/BENCHMARKS.md, `make bench evidence`).
+and the redacted request and answer (request_log_rows.py). It is written outside the request's
+transaction, so a failed write never changes the answer (it is logged and dropped), and a request whose
+own transaction rolled back is logged all the same. With "errors" a request that succeeds costs nothing.
+
+On PostgreSQL the request hands its entry to the process's buffered writer (request_log_writer.py), which
+redacts and writes a batch every SCIM_REQUEST_LOG_BUFFER_MS; with 0, and on SQLite (one writer at a
+time), the request writes its own row, redacted, in one statement after the answer is ready.
 """
 
-import json
 import logging
 import re
 import uuid
 from collections.abc import Callable
 from time import perf_counter
-from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
-from provisioning.models import ScimRequest
-
-from .redaction import redact_body, redact_json, redact_text
+from . import request_log_writer
+from .request_log_rows import Entry, insert_rows, make_row
 
 SCIM_PREFIX = "/scim/v2/"
 CONNECTION_ATTRIBUTE = "scim_connection_id"  # set by ScimView.dispatch once the token is known
@@ -77,60 +76,30 @@ def _write(
     duration_ms: float,
     mode: str,
 ) -> None:
-    failed = response.status_code >= 400
-    if not failed and mode != "all":
+    if response.status_code < 400 and mode != "all":
         return
-    answer = _answer(response)
-    row = ScimRequest(
+    entry = Entry(
+        at=timezone.now(),
         connection_id=getattr(request, CONNECTION_ATTRIBUTE, None),
         request_id=request_id,
-        method=(request.method or "")[:8],
-        path=_path(request),
+        method=request.method or "",
+        path=request.path,
+        query=request.META.get("QUERY_STRING", ""),
         status=response.status_code,
-        scim_type=str(answer.get("scimType", ""))[:32] if failed else "",
-        detail=redact_text(str(answer.get("detail", ""))) if failed else "",
         duration_ms=duration_ms,
-        request_body=redact_body(body),
-        response_body=redact_json(answer) if answer else None,
+        body=body,
+        answer=_answer(response),
     )
+    if settings.SCIM_REQUEST_LOG_BUFFER_MS > 0 and connection.vendor == "postgresql":
+        request_log_writer.submit(entry)
+        return
     try:
-        if connection.vendor == "postgresql" and not connection.in_atomic_block:
-            _insert_committing_asynchronously(row)
-        else:
-            with transaction.atomic():  # a savepoint, should a caller's transaction still be open
-                row.save(force_insert=True)
+        insert_rows([make_row(entry)])
     except DatabaseError:
         log.warning("SCIM request log: could not record request %s", request_id, exc_info=True)
 
 
-def _insert_committing_asynchronously(row: ScimRequest) -> None:
-    """INSERT the row as one autocommitted statement that also turns synchronous_commit off for its own
-    transaction (set_config(..., true) lasts until that commit): a troubleshooting row is not worth a disk
-    flush in the IdP's request, and a crash may lose the last fraction of a second of the log, never
-    more. Values are prepared by the model's fields, as the ORM's own INSERT prepares them."""
-    fields = [f for f in ScimRequest._meta.concrete_fields if not f.primary_key]
-    values = [f.get_db_prep_save(f.pre_save(row, True), connection) for f in fields]
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(str(f.column)) for f in fields)
-    sql = (
-        f"INSERT INTO {quote(ScimRequest._meta.db_table)} ({columns}) "  # noqa: S608 - the model's own columns
-        f"SELECT {', '.join(['%s'] * len(fields))} "
-        "FROM (SELECT set_config('synchronous_commit', 'off', true)) AS asynchronous_commit"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-
-
-def _answer(response: HttpResponse) -> dict[str, Any]:
+def _answer(response: HttpResponse) -> bytes:
     if getattr(response, "streaming", False) or not response.get("Content-Type", "").endswith("json"):
-        return {}
-    try:
-        parsed = json.loads(response.content)
-    except ValueError:
-        return {}
-    return parsed if isinstance(parsed, dict) else {}
-
-
-def _path(request: HttpRequest) -> str:
-    query = request.META.get("QUERY_STRING", "")
-    return (request.path + ("?" + redact_text(query) if query else ""))[:255]
+        return b""
+    return bytes(response.content)
