@@ -118,7 +118,7 @@ def main(argv: list[str]) -> int:
         if not args.no_profile:
             out = io.StringIO()
             stats = pstats.Stats(profiler, stream=out)
-            stats.sort_stats("cumulative").print_stats(args.top)
+            stats.sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(args.top)
             print("\n".join(line for line in out.getvalue().splitlines()[6:] if line.strip()))
         print(flush=True)
     return 0

@@ -23,7 +23,7 @@ from . import adoption, outbox
 from .attribute_checks import MANAGER_KEY, WRITABLE_FIELDS, check_attributes
 from .audit import Actor, record_event
 from .lockout import ACTIVITY_FIELDS, deactivate_user, let_back_in, lock_out, reactivate_user
-from .reporting_lines import link_waiting_reports, set_manager, unlink_reports, waiting_for_new
+from .reporting_lines import link_waiting_reports, set_manager, unlink_reports
 from .sessions import end_sessions_of
 from .uniqueness import save_unique
 
@@ -58,9 +58,7 @@ def create_user(
             connection,
             user_name=attrs["user_name"],
             email=attrs.get("email") or "",
-            lock_too=waiting_for_new(
-                connection_id, user_name=attrs["user_name"], external_id=attrs.get("external_id") or ""
-            ),
+            external_id=attrs.get("external_id") or "",
         )
         if existing is not None and existing.is_deleted and existing.connection_id == connection_id:
             attrs = {**CLEARED_ON_RESTORE, **attrs}
