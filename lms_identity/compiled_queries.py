@@ -9,59 +9,72 @@ annotations included, as iterating the queryset would. The rule stays in the bui
 
 A shape is what changes the SQL: which values are None (a lookup on None compiles to IS NULL) or empty
 strings (a builder may leave those out) and the length of each list (an IN has one placeholder per
-item). Values are str, int, None or lists of str; a marker that does not come out of the compiler as a
+item). Values are str, int, UUID, None or lists of str; a marker that does not come out of the compiler as a
 parameter unchanged is an error at the first run.
 """
 
 import threading
+import uuid
 from collections.abc import Callable, Hashable
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from django.db import models
 
 M = TypeVar("M", bound=models.Model)
-Value = str | int | None | list[str]
-_MARKER_BASE = -(2**62)  # integer markers: nothing real is near this
+Value = str | int | uuid.UUID | None | list[str]
+# Integer markers stay within a 32-bit column's range (Django drops an out-of-range lookup from the SQL);
+# no constant of a builder is near them.
+_INT_MARKER_BASE = 2**31 - 2**20
+_UUID_MARKER_BASE = 2**62
+
+
+class Slot(NamedTuple):
+    """Where a value goes among the SQL's parameters: its name, its index in a list (-1: not a list),
+    and whether the database takes it as hex (a UUID on a database without a uuid type)."""
+
+    name: str
+    index: int = -1
+    hex: bool = False
+
+
+Compiled = tuple[type[models.Model], str, list[Slot | Any]]
 
 
 class CompiledQuery(Generic[M]):
     def __init__(self, build: Callable[..., "models.QuerySet[M]"]) -> None:
         self._build = build
-        self._compiled: dict[Hashable, tuple[type[M], str, list[tuple[bool, Any]]]] = {}
+        self._compiled: dict[Hashable, Compiled] = {}
         self._lock = threading.Lock()
 
     def __call__(self, **values: Value) -> list[M]:
         shape = tuple(sorted((name, _shape(value)) for name, value in values.items()))
-        compiled = self._compiled.get(shape) or self._compile(shape, values)
-        model, sql, slots = compiled
-        params: list[Any] = []
-        for is_value, slot in slots:
-            if not is_value:
-                params.append(slot)
-                continue
-            name, index = slot
-            value = values[name]
-            params.append(value[index] if isinstance(value, list) else value)
+        model, sql, slots = self._compiled.get(shape) or self._compile(shape, values)
+        params = [_value(slot, values) if isinstance(slot, Slot) else slot for slot in slots]
         return list(model._default_manager.raw(sql, params))
 
-    def _compile(
-        self, shape: Hashable, values: dict[str, Value]
-    ) -> tuple[type[M], str, list[tuple[bool, Any]]]:
-        markers: dict[Any, tuple[str, int]] = {}
-        given: dict[str, Value] = {}
-        for n, (name, value) in enumerate(sorted(values.items())):
-            given[name] = _marker(name, value, n, markers)
+    def _compile(self, shape: Hashable, values: dict[str, Value]) -> Compiled:
+        markers: dict[Any, Slot] = {}
+        given = {
+            name: _marker(name, value, n, markers) for n, (name, value) in enumerate(sorted(values.items()))
+        }
         queryset = self._build(**given)
         sql, params = queryset.query.sql_with_params()
-        slots = [(True, markers[p]) if _hashable(p) and p in markers else (False, p) for p in params]
-        found = {slot for is_value, slot in slots if is_value}
-        if found != set(markers.values()):
-            missing = sorted(set(markers.values()) - found)
+        slots = [markers[p] if _hashable(p) and p in markers else p for p in params]
+        found = {(slot.name, slot.index) for slot in slots if isinstance(slot, Slot)}
+        missing = sorted({(slot.name, slot.index) for slot in markers.values()} - found)
+        if missing:
             raise ValueError(f"CompiledQuery: values changed on their way into the SQL: {missing}")
-        compiled = (queryset.model, sql, slots)
+        compiled: Compiled = (queryset.model, sql, slots)
         with self._lock:
             self._compiled[shape] = compiled
         return compiled
+
+
+def _value(slot: Slot, values: dict[str, Value]) -> Any:
+    value = values[slot.name]
+    if isinstance(value, list):
+        return value[slot.index]
+    return value.hex if slot.hex and isinstance(value, uuid.UUID) else value
 
 
 def _shape(value: Value) -> Hashable:
@@ -72,17 +85,22 @@ def _shape(value: Value) -> Hashable:
     return type(value).__name__
 
 
-def _marker(name: str, value: Value, n: int, markers: dict[Any, tuple[str, int]]) -> Value:
+def _marker(name: str, value: Value, n: int, markers: dict[Any, Slot]) -> Value:
     if value is None or value == "":
         return value
     if isinstance(value, list):
         items = [f"\x1fmarker:{name}:{i}\x1f" for i in range(len(value))]
-        markers.update({item: (name, i) for i, item in enumerate(items)})
+        markers.update({item: Slot(name, i) for i, item in enumerate(items)})
         return items
-    marker: str | int = _MARKER_BASE - n if isinstance(value, int) else f"\x1fmarker:{name}\x1f"
-    markers[marker] = (name, -1)
-    return marker
+    if isinstance(value, uuid.UUID):
+        marker = uuid.UUID(int=_UUID_MARKER_BASE + n)
+        markers[marker] = Slot(name)
+        markers[marker.hex] = Slot(name, hex=True)  # SQLite stores a UUID as its hex
+        return marker
+    scalar: str | int = _INT_MARKER_BASE + n if isinstance(value, int) else f"\x1fmarker:{name}\x1f"
+    markers[scalar] = Slot(name)
+    return scalar
 
 
 def _hashable(value: Any) -> bool:
-    return isinstance(value, str | int) and not isinstance(value, bool)
+    return isinstance(value, str | int | uuid.UUID) and not isinstance(value, bool)

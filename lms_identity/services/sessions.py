@@ -20,7 +20,7 @@ break-glass window, another person signing in on the same browser), goes through
 """
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from importlib import import_module
 from typing import Any
@@ -31,6 +31,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
+from lms_identity.compiled_queries import CompiledQuery
 from lms_identity.models import IdpConnection, SubjectLink, User, UserSession
 from lms_identity.models.sessions import EndCause
 
@@ -156,6 +157,10 @@ def end_sessions_of(
     """End every session of this person (all but `except_key`, e.g. "sign out my other sessions"; only
     those signed in through `connection` when given; only those that started before `started_before`
     when given). Returns how many ended. Audited."""
+    if started_before is None and not except_key and connection is None:
+        # Every session of a leaver (each deactivation): the lookup compiled once, the person not read again.
+        locked = _end(lambda: _SESSIONS_OF(user_id=user.pk), cause=cause, actor=actor, people={user.pk: user})
+        return sum(locked.values())
     rows = UserSession.objects.filter(user=user)
     if started_before is not None:
         rows = rows.filter(created_at__lt=started_before)
@@ -210,21 +215,34 @@ def end_sessions_of_people(people: Sequence[User], *, cause: str, actor: Actor) 
     return _end(UserSession.objects.filter(user_id__in=list(by_id)), cause=cause, actor=actor, people=by_id)
 
 
+def _locked(user_id: Any) -> QuerySet[UserSession]:
+    return UserSession.objects.filter(user_id=user_id).select_for_update().order_by("pk").only(*FOUND)
+
+
+# The sessions of one person, locked: the lookup of every deactivation, compiled once (compiled_queries).
+_SESSIONS_OF = CompiledQuery(_locked)
+FOUND = ("pk", "session_key", "user_id", "connection_id")
+
+
 def _end(
-    rows: QuerySet[UserSession], *, cause: str, actor: Actor, people: dict[Any, User] | None = None
+    rows: QuerySet[UserSession] | Callable[[], list[UserSession]],
+    *,
+    cause: str,
+    actor: Actor,
+    people: dict[Any, User] | None = None,
 ) -> Counter[Any]:
     """The one ending: lock the index rows (primary-key order), delete the stored sessions and the rows,
     and write one `session.ended` event per person, all in one statement: context cause, sessions_ended
     and sessions (index ids); the connection is the actor's, else the person's first ended session's.
+    `rows`: the index rows to end, or a function that locks and returns them (_SESSIONS_OF).
     `people` are the people already loaded by the caller (not read again). Returns {user id: ended}."""
     assert cause in EndCause.values, cause
     # No savepoint when a caller's transaction is open (a lock-out): an error undoes the whole change.
     with transaction.atomic(savepoint=False):
-        found = list(
-            rows.select_for_update()
-            .order_by("pk")
-            .values_list("pk", "session_key", "user_id", "connection_id")
-        )
+        if isinstance(rows, QuerySet):
+            found = list(rows.select_for_update().order_by("pk").values_list(*FOUND))
+        else:  # a compiled lookup that locks them, in primary-key order
+            found = [(row.pk, row.session_key, row.user_id, row.connection_id) for row in rows()]
         if not found:
             return Counter()
         _delete_stored([key for _, key, _, _ in found])

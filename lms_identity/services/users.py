@@ -96,7 +96,7 @@ Changes = dict[str, Any] | Callable[[User], dict[str, Any]]
 
 
 def update_user(
-    user: User | QuerySet[User],
+    user: User | QuerySet[User] | Callable[[], User],
     *,
     actor: Actor,
     changes: Changes,
@@ -110,12 +110,12 @@ def update_user(
     with admin power.
 
     `user` may be a queryset holding the one person (the caller's scope, such as a SCIM connection's
-    live people): read once, locked, and User.DoesNotExist when it holds nobody. `changes` may be a
-    function of the row as locked (a SCIM PATCH applies its operations to it, so two PATCHes of one
-    person never lose each other's change)."""
-    people = user if isinstance(user, QuerySet) else User.objects.filter(pk=user.pk)
+    live people): read once, locked, and User.DoesNotExist when it holds nobody; or a function that
+    reads and locks them so (the SCIM edge's compiled lookup), called inside this transaction.
+    `changes` may be a function of the row as locked (a SCIM PATCH applies its operations to it, so two
+    PATCHes of one person never lose each other's change)."""
     with transaction.atomic():
-        user = people.select_for_update(of=("self",)).get()
+        user = _locked(user)
         changes = dict(changes(user) if callable(changes) else changes)
         manager_ref = changes.pop(MANAGER_KEY, None) if MANAGER_KEY in changes else ...
         check_attributes(changes)
@@ -149,6 +149,13 @@ def update_user(
         if "user_name" in diff or "external_id" in diff:
             link_waiting_reports(user, actor=actor)
     return user, changed
+
+
+def _locked(user: User | QuerySet[User] | Callable[[], User]) -> User:
+    if isinstance(user, User | QuerySet):
+        people = user if isinstance(user, QuerySet) else User.objects.filter(pk=user.pk)
+        return people.select_for_update(of=("self",)).get()
+    return user()
 
 
 def delete_user(user: User, *, actor: Actor, expected_version: int | None = None) -> bool:

@@ -4,8 +4,10 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
+from lms_identity.compiled_queries import CompiledQuery
 from lms_identity.models import User
 from lms_identity.services import users as user_services
 from lms_identity.services.people_counts import live_people
@@ -23,12 +25,30 @@ def wants_manager_name(selection: Selection) -> bool:
     return selection.names(ENTERPRISE_SCHEMA.lower(), "manager", "displayname")
 
 
+def visible_people(connection_id: int) -> QuerySet[User]:
+    """What a connection's SCIM client sees: its people, but for the soft-deleted ones, which are gone
+    as far as the IdP can tell (404); deactivated people stay visible."""
+    return User.objects.filter(connection_id=connection_id, deleted_at__isnull=True)
+
+
+# The row a PUT or PATCH changes, locked: compiled once (lms_identity/compiled_queries.py), not per request.
+_LOCKED_PERSON = CompiledQuery(
+    lambda connection_id, pk: visible_people(connection_id).filter(pk=pk).select_for_update(of=("self",))
+)
+
+
 class UserViewMixin(ScimView):
     def users(self, *, with_manager: bool = False) -> Any:
-        # Soft-deleted people are gone as far as the IdP can tell (404); deactivated ones stay visible.
-        people = User.objects.filter(connection=self.connection, deleted_at__isnull=True)
+        people = visible_people(self.connection.pk)
         # The manager's row is joined only when their displayName is asked for: the id is on our row.
         return people.select_related("manager") if with_manager else people
+
+    def locked_user(self, user_id: str) -> User:
+        """The person, locked, inside the caller's transaction; User.DoesNotExist when not there."""
+        found = _LOCKED_PERSON(connection_id=self.connection.pk, pk=self.user_pk(user_id))
+        if not found:
+            raise User.DoesNotExist()
+        return found[0]
 
     def user_pk(self, user_id: str) -> uuid.UUID:
         try:
@@ -127,7 +147,7 @@ class UsersView(UserViewMixin):
         the row saved (no read back)."""
         try:
             saved, _ = user_services.update_user(
-                self.users().filter(pk=self.user_pk(user_id)),
+                lambda: self.locked_user(user_id),
                 actor=self.actor,
                 changes=changes_for,
                 expected_version=self.expected_version(),
