@@ -23,8 +23,10 @@ _private_redis = []
 def pytest_configure(config):
     """Under pytest-xdist with REDIS_URL set, each worker gets a Redis of its own (see tests/parallel.py).
     The SCIM request log is written in the request, so a test reads its row at once; the buffered writer
-    has tests of its own (tests/provisioning/scim/test_request_log_writer.py)."""
+    has tests of its own (tests/provisioning/scim/test_request_log_writer.py). The audit sealer closes its
+    connection after every round: the test database is dropped as soon as the last test ends."""
     settings.SCIM_REQUEST_LOG_BUFFER_MS = 0
+    audit_sealer.IDLE_SECONDS = 0
     if xdist_worker() and settings.REDIS_URL:
         _private_redis.append(use_private_redis())
 

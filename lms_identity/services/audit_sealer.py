@@ -5,8 +5,8 @@ head, read the new events, write their hashes), and under load that is a visible
 time (measured in docs/BENCHMARKS.md). The thread seals every event committed since its last run in one
 batch, waiting for the head lock if another process's sealer holds it; the request only sets an event.
 A process that exits before its thread ran leaves its events to the next seal anywhere (every minute at
-the latest, from beat). The thread closes its database connection after each round, so it holds none
-while idle.
+the latest, from beat). The thread keeps its database connection while commits keep coming and closes it
+after IDLE_SECONDS without one, so it holds none while idle.
 """
 
 import logging
@@ -19,6 +19,10 @@ from .audit_chain import seal_pending
 
 log = logging.getLogger("lms_identity.audit")
 GATHER_SECONDS = 0.2
+# The thread keeps its database connection between rounds and closes it after this long without one (a
+# connection per round cost the database a new backend five times a second per process). 0: close after
+# every round (the test suite, whose databases are dropped as soon as the last test ends).
+IDLE_SECONDS = 5.0
 
 
 class _Sealer:
@@ -50,7 +54,9 @@ class _Sealer:
 
     def _run(self) -> None:
         while True:
-            self._wake.wait()
+            if not self._wake.wait(timeout=IDLE_SECONDS or None):
+                connections.close_all()  # idle: this thread holds no connection
+                continue
             # Gather a burst of commits into one seal: at most a few seals a second per process, so the
             # sealer never competes with the requests that woke it.
             time.sleep(GATHER_SECONDS)
@@ -59,8 +65,10 @@ class _Sealer:
                 seal_pending()
             except Exception:  # noqa: BLE001 - the next wake or the beat task seals these events
                 log.exception("audit sealer: sealing failed; the next seal will take these events")
+                connections.close_all()  # a broken connection is opened afresh next round
             finally:
-                connections.close_all()
+                if not IDLE_SECONDS:
+                    connections.close_all()
                 with self._start_lock:
                     if not self._wake.is_set():
                         self._busy = False

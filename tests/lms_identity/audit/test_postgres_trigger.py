@@ -96,3 +96,24 @@ def test_waiting_for_the_sealer_returns_once_it_has_sealed_what_was_committed():
 
     assert audit_sealer.wait_until_idle(timeout=10)
     assert AuditEvent.objects.get(pk=event.pk).seq is not None
+
+
+def _backends_of_this_database():
+    with db_connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_sealer_keeps_its_connection_between_rounds_and_lets_it_go_when_idle(monkeypatch):
+    monkeypatch.setattr(audit_sealer, "IDLE_SECONDS", 0.5)
+    alone = _backends_of_this_database()
+
+    with transaction.atomic():
+        record_event(Actor.system("tests"), "test.first-round")
+    assert audit_sealer.wait_until_idle(timeout=10)
+    kept = _backends_of_this_database()  # no new backend for each round
+    time.sleep(1.5)
+
+    assert kept == alone + 1
+    assert _backends_of_this_database() == alone
