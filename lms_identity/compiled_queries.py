@@ -29,21 +29,18 @@ _UUID_MARKER_BASE = 2**62
 
 
 class Slot(NamedTuple):
-    """Where a value goes among the SQL's parameters: its name, its index in a list (-1: not a list),
+    """Where a value goes among the SQL's parameters: its name, its place in a list (-1: not a list),
     and whether the database takes it as hex (a UUID on a database without a uuid type)."""
 
     name: str
-    index: int = -1
+    item: int = -1
     hex: bool = False
-
-
-Compiled = tuple[type[models.Model], str, list[Slot | Any]]
 
 
 class CompiledQuery(Generic[M]):
     def __init__(self, build: Callable[..., "models.QuerySet[M]"]) -> None:
         self._build = build
-        self._compiled: dict[Hashable, Compiled] = {}
+        self._compiled: dict[Hashable, tuple[type[M], str, list[Any]]] = {}
         self._lock = threading.Lock()
 
     def __call__(self, **values: Value) -> list[M]:
@@ -52,7 +49,7 @@ class CompiledQuery(Generic[M]):
         params = [_value(slot, values) if isinstance(slot, Slot) else slot for slot in slots]
         return list(model._default_manager.raw(sql, params))
 
-    def _compile(self, shape: Hashable, values: dict[str, Value]) -> Compiled:
+    def _compile(self, shape: Hashable, values: dict[str, Value]) -> tuple[type[M], str, list[Any]]:
         markers: dict[Any, Slot] = {}
         given = {
             name: _marker(name, value, n, markers) for n, (name, value) in enumerate(sorted(values.items()))
@@ -60,11 +57,11 @@ class CompiledQuery(Generic[M]):
         queryset = self._build(**given)
         sql, params = queryset.query.sql_with_params()
         slots = [markers[p] if _hashable(p) and p in markers else p for p in params]
-        found = {(slot.name, slot.index) for slot in slots if isinstance(slot, Slot)}
-        missing = sorted({(slot.name, slot.index) for slot in markers.values()} - found)
+        found = {(slot.name, slot.item) for slot in slots if isinstance(slot, Slot)}
+        missing = sorted({(slot.name, slot.item) for slot in markers.values()} - found)
         if missing:
             raise ValueError(f"CompiledQuery: values changed on their way into the SQL: {missing}")
-        compiled: Compiled = (queryset.model, sql, slots)
+        compiled = (queryset.model, sql, slots)
         with self._lock:
             self._compiled[shape] = compiled
         return compiled
@@ -73,7 +70,7 @@ class CompiledQuery(Generic[M]):
 def _value(slot: Slot, values: dict[str, Value]) -> Any:
     value = values[slot.name]
     if isinstance(value, list):
-        return value[slot.index]
+        return value[slot.item]
     return value.hex if slot.hex and isinstance(value, uuid.UUID) else value
 
 

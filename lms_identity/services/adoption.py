@@ -167,8 +167,8 @@ def find_adoptable(
         connection_id=getattr(connection, "pk", None),
         external_id=external_id,
     )
-    candidates = [person for person in locked if person.candidate]
-    others = [person for person in locked if not person.candidate]
+    candidates = [person for person in locked if getattr(person, "candidate")]  # noqa: B009 - annotated
+    others = [person for person in locked if not getattr(person, "candidate")]  # noqa: B009
     if not candidates:
         return None, others
     # A merged duplicate stands for the account it went into (and gives up what the create names).

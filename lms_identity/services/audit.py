@@ -17,6 +17,7 @@ from lms_identity.models.audit import ActorType
 
 from . import outbox
 from .audit_sealer import seal_after_commit
+from .event_rows import insert_together
 
 
 @dataclass(frozen=True)
@@ -66,11 +67,14 @@ def record_event(
     connection_id: int | None = None,
     at: datetime | None = None,
     emit: tuple[str, dict[str, Any]] | None = None,
+    inserting_target: bool = False,
 ) -> AuditEvent:
     """Write one audit event. Call it inside the transaction of the change it describes. `at` is for
     history imported as it happened elsewhere (the demo's weeks of past activity); the chain still orders
     events by when they were written, so an imported past cannot pass for one recorded live. `emit`, an
-    outbox (kind, payload), is written with the event in one round trip, as outbox.emit would write it."""
+    outbox (kind, payload), is written with the event in one round trip, as outbox.emit would write it.
+    `inserting_target`: the target is a new, unsaved row (a person created), inserted in that same
+    statement, before the event; its unique constraints fail the whole statement."""
     event = AuditEvent(
         at=at or timezone.now(),
         actor_type=actor.type,
@@ -84,10 +88,13 @@ def record_event(
         changes={k: [jsonable(b), jsonable(a)] for k, (b, a) in (changes or {}).items()},
         context={k: jsonable(v) for k, v in (context or {}).items()},
     )
-    if emit is None:
-        event.save(force_insert=True)
+    written_first = [target, event] if inserting_target and target is not None else [event]
+    if emit is not None:
+        outbox.emit_beside(written_first, *emit)
+    elif len(written_first) > 1:
+        insert_together(*written_first)
     else:
-        outbox.emit_beside(event, *emit)
+        event.save(force_insert=True)
     seal_after_commit()  # after the insert: in autocommit the seal runs at once
     return event
 

@@ -1,10 +1,11 @@
-"""Inserting a change's audit event and outbox event in one round trip to the database.
+"""Inserting a change's new rows in one round trip to the database: a new person, their audit event and
+their outbox event, or an audit event and its outbox event.
 
-Both rows belong to the caller's transaction either way; writing them as one statement only saves the
-second round trip, which is a visible share of a SCIM write (docs/BENCHMARKS.md). On PostgreSQL the two
-INSERTs are one statement with a data-modifying CTE; SQLite has no INSERT inside WITH, so there they are
-two plain inserts. The rows and their columns are exactly what `Model.save(force_insert=True)` writes:
-every concrete field but an auto-increment key, each prepared by its field (defaults, auto_now_add, JSON).
+The rows belong to the caller's transaction either way; writing them as one statement only saves round
+trips, which are a visible share of a SCIM write (docs/BENCHMARKS.md). On PostgreSQL the INSERTs are one
+statement with data-modifying CTEs; SQLite has no INSERT inside WITH, so there they are plain inserts.
+The rows and their columns are exactly what `Model.save(force_insert=True)` writes: every concrete field
+but an auto-increment key, each prepared by its field (defaults, auto_now_add, JSON).
 """
 
 from typing import Any
@@ -13,24 +14,27 @@ from django.db import models, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 
-def insert_together(first: models.Model, second: models.Model) -> None:
-    """Insert two new rows (of any models) in the current transaction and set their primary keys, as two
-    `save(force_insert=True)` would. No model signals are sent (nothing listens for these models')."""
+def insert_together(*rows: models.Model) -> None:
+    """Insert new rows (of any models) in the current transaction and set their primary keys, as
+    `save(force_insert=True)` of each, in that order, would. No model signals are sent (nothing listens
+    for these models'). A unique or foreign key violation of any row fails them all."""
     connection = transaction.get_connection()
     if connection.vendor != "postgresql":
-        first.save(force_insert=True)
-        second.save(force_insert=True)
+        for row in rows:
+            row.save(force_insert=True)
         return
-    first_sql, first_params = _insert_sql(first, connection)
-    second_sql, second_params = _insert_sql(second, connection)
+    inserts = [_insert_sql(row, connection) for row in rows]
     # Only quoted names and placeholders go into the text; every value is a parameter.
-    sql = f"WITH first_row AS ({first_sql}) {second_sql}, (SELECT * FROM first_row)"  # noqa: S608
+    *earlier, (last_sql, _) = inserts
+    with_rows = ", ".join(f"row_{n} AS ({sql})" for n, (sql, _) in enumerate(earlier))
+    returned = "".join(f", (SELECT * FROM row_{n})" for n in range(len(earlier)))  # noqa: S608
+    sql = f"WITH {with_rows} {last_sql}{returned}" if earlier else last_sql
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*first_params, *second_params])
-        row = cursor.fetchone()
-    assert row is not None  # an INSERT ... RETURNING of one row returns that row
-    second_pk, first_pk = row
-    for obj, pk in ((first, first_pk), (second, second_pk)):
+        cursor.execute(sql, [param for _, params in inserts for param in params])
+        returned_row = cursor.fetchone()
+    assert returned_row is not None  # an INSERT ... RETURNING of one row returns that row
+    last_pk, *earlier_pks = returned_row
+    for obj, pk in zip(rows, [*earlier_pks, last_pk], strict=True):
         obj.pk = pk
         obj._state.adding = False
         obj._state.db = connection.alias

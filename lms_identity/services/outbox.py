@@ -6,6 +6,7 @@ through the hook in settings.OUTBOX_NOTIFY (a dotted path, set by the provisioni
 block on the broker: if the nudge is lost, the periodic dispatcher still finds the row.
 """
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
@@ -34,11 +35,11 @@ def emit(kind: str, payload: dict[str, Any]) -> OutboxEvent:
     return event
 
 
-def emit_beside(written_first: models.Model, kind: str, payload: dict[str, Any]) -> OutboxEvent:
-    """As `emit`, inserting the unsaved row `written_first` (the change's audit event) and the outbox
-    event in one statement (event_rows.py)."""
+def emit_beside(written_first: Sequence[models.Model], kind: str, payload: dict[str, Any]) -> OutboxEvent:
+    """As `emit`, inserting the unsaved rows `written_first` (the change's audit event, and the new
+    person it records, if any) and the outbox event in one statement (event_rows.py)."""
     event = OutboxEvent(kind=kind, payload=payload)
-    insert_together(written_first, event)
+    insert_together(*written_first, event)
     transaction.on_commit(_notify)
     return event
 

@@ -1,6 +1,8 @@
 """Saving a person whose userName, email or externalId another person may hold: the database's unique
 constraints decide, and a clash becomes a UniquenessConflict naming the attribute (never its text)."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -16,6 +18,18 @@ UNIQUE_CONSTRAINT_FIELDS = {
 }
 
 
+@contextmanager
+def clash_named() -> Iterator[None]:
+    """Around a write of a person (a save, or the one statement that inserts a new person with their
+    audit event): a unique-constraint clash raises UniquenessConflict naming the attribute. The same
+    rules as save_unique: inside the service's atomic block, and no query between the clash and its end."""
+    try:
+        yield
+    except IntegrityError as exc:
+        field = _clashing_field(exc)
+        raise UniquenessConflict(field, f"{field} is already taken") from None
+
+
 def save_unique(user: User, **kwargs: Any) -> None:
     """user.save(**kwargs); a unique-constraint clash raises UniquenessConflict.
 
@@ -25,11 +39,8 @@ def save_unique(user: User, **kwargs: Any) -> None:
     caller can go on). Nothing may run a query between this clash and the end of that block."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("save_unique runs inside the calling service's transaction.atomic() block")
-    try:
+    with clash_named():
         user.save(**kwargs)
-    except IntegrityError as exc:
-        field = _clashing_field(exc)
-        raise UniquenessConflict(field, f"{field} is already taken") from None
 
 
 def _clashing_field(exc: IntegrityError) -> str:

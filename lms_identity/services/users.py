@@ -25,7 +25,7 @@ from .audit import Actor, record_event
 from .lockout import ACTIVITY_FIELDS, deactivate_user, let_back_in, lock_out, reactivate_user
 from .reporting_lines import link_waiting_reports, set_manager, unlink_reports
 from .sessions import end_sessions_of
-from .uniqueness import save_unique
+from .uniqueness import clash_named, save_unique
 
 # The lock-out entry points live in lockout; callers of the user services find them here too.
 __all__ = ["create_user", "deactivate_user", "delete_user", "reactivate_user", "update_user"]
@@ -76,14 +76,16 @@ def create_user(
             user.password = UNUSABLE_PASSWORD_PREFIX
             if not user.is_active:
                 user.deactivated_at = timezone.now()
-            save_unique(user, force_insert=True)
-            record_event(
-                actor,
-                "user.created",
-                user,
-                changes={k: (None, v) for k, v in attrs.items()},
-                emit=_changed(user),
-            )
+            # The person, their audit event and their outbox event: one statement, one round trip.
+            with clash_named():
+                record_event(
+                    actor,
+                    "user.created",
+                    user,
+                    changes={k: (None, v) for k, v in attrs.items()},
+                    emit=_changed(user),
+                    inserting_target=True,
+                )
             adopted = False
         if manager_ref is not None:
             set_manager(user, manager_ref, actor=actor)

@@ -3,7 +3,7 @@
 import pytest
 from django.contrib.sessions.models import Session
 
-from lms_identity.models import AuditEvent, User
+from lms_identity.models import AuditEvent, OutboxEvent, User
 from lms_identity.models.users import Source
 from tests.factories import UserFactory
 
@@ -216,6 +216,20 @@ def test_duplicate_email_is_409_naming_emails(scim):
     assert response.status_code == 409
     assert response.json()["detail"] == "emails is already taken"
     assert "constraint" not in response.content.decode().lower()
+
+
+def test_a_taken_external_id_is_409_and_writes_neither_the_person_nor_their_events(scim):
+    scim.post("Users", {"userName": "a@example.com", "externalId": "00u-same"})
+    events = AuditEvent.objects.count()
+
+    # The one statement inserting the person with their audit and outbox events fails as a whole.
+    response = scim.post("Users", {"userName": "b@example.com", "externalId": "00u-same"})
+
+    assert response.status_code == 409
+    assert response.json()["detail"] == "externalId is already taken"
+    assert list(User.objects.values_list("user_name", flat=True)) == ["a@example.com"]
+    assert AuditEvent.objects.exclude(action="user.adoption_refused").count() == events
+    assert OutboxEvent.objects.filter(payload__user_ids__isnull=False).count() == 1
 
 
 def test_create_without_user_name_is_400_invalid_value(scim):
