@@ -9,8 +9,9 @@ killed (not stopped) loses the entries of its last buffer. A stopping process wr
 (atexit). The thread starts on first use, so in each forked web process, never before the fork, and it
 closes its database connection after IDLE_SECONDS without entries.
 
-At most MAX_PENDING entries wait; beyond that (the database unreachable for a while) new entries are
-dropped and counted in a warning, so memory stays bounded. A failed write is logged (the count, never a
+At most MAX_PENDING entries wait, holding at most MAX_PENDING_BYTES of raw bodies and answers; beyond
+that (the database unreachable for a while, a burst of large group PATCHes) new entries are dropped and
+counted in a warning, so memory stays bounded. A failed write is logged (the count, never a
 body) and its batch dropped; a batch with a row the database refuses is written row by row, so only that
 row is lost. A request never fails because of the log.
 """
@@ -29,6 +30,7 @@ from .request_log_rows import Entry, insert_rows, make_row
 
 log = logging.getLogger("provisioning.scim.request_log")
 MAX_PENDING = 10_000
+MAX_PENDING_BYTES = 64 * 2**20
 IDLE_SECONDS = 5.0
 
 
@@ -39,14 +41,17 @@ class _Writer:
         self._wake = threading.Event()  # entries are pending
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._pending_bytes = 0  # the raw bodies and answers held
         self._dropped = 0
 
     def submit(self, entry: Entry) -> None:
         with self._lock:
-            if len(self._pending) >= MAX_PENDING:
+            size = len(entry.body) + len(entry.answer)
+            if len(self._pending) >= MAX_PENDING or self._pending_bytes + size > MAX_PENDING_BYTES:
                 self._dropped += 1
                 return
             self._pending.append(entry)
+            self._pending_bytes += size
             if self._thread is None or not self._thread.is_alive():
                 self._stop.clear()
                 self._thread = threading.Thread(target=self._run, name="scim-request-log", daemon=True)
@@ -78,7 +83,7 @@ class _Writer:
 
     def _write_pending(self) -> None:
         with self._lock:
-            batch, self._pending = self._pending, []
+            batch, self._pending, self._pending_bytes = self._pending, [], 0
             dropped, self._dropped = self._dropped, 0
             self._wake.clear()
         if dropped:

@@ -118,3 +118,16 @@ def test_a_full_buffer_drops_new_entries_and_says_how_many(buffered, connection,
 
     assert ScimRequest.objects.count() == 2
     assert "3 requests not recorded, the buffer was full" in caplog.text
+
+
+def test_the_buffer_is_bounded_in_bytes_too(buffered, connection, monkeypatch, caplog):
+    buffered.SCIM_REQUEST_LOG_BUFFER_MS = 60_000
+    monkeypatch.setattr(request_log_writer, "MAX_PENDING_BYTES", 100)
+    answer = b'{"status": "404"}'  # 17 bytes each: five fit in 100, the sixth does not
+    for n in range(6):
+        request_log_writer.submit(_entry(connection.pk, f"/scim/v2/Users/{n}"))
+
+    request_log_writer.stop()
+
+    assert len(answer) == 17 and ScimRequest.objects.count() == 5
+    assert "1 requests not recorded, the buffer was full" in caplog.text
