@@ -15,8 +15,9 @@ from lms_identity.cleanup.files import ImportFileError, read_rows
 from lms_identity.cleanup.report import build_report
 from lms_identity.models import IdpConnection
 from lms_identity.services.audit import Actor
+from provisioning.errors import PreviewAlreadyApplied
 from provisioning.models import JobKind, JobRun, RunStatus
-from provisioning.services.account_imports import apply_preview, has_rows, record_preview
+from provisioning.services.account_imports import apply_preview, record_preview
 
 VIEW_PERMISSION = "lms_identity.view_user"
 # Applying an import starts a job: the L&D admin's "manage jobs" capability gives it.
@@ -65,13 +66,14 @@ def account_import_apply(request: HttpRequest, run_id: int) -> HttpResponse:
     preview = get_object_or_404(
         JobRun, pk=run_id, kind=JobKind.ACCOUNT_IMPORT, dry_run=True, status=RunStatus.DONE
     )
-    if not has_rows(preview):
-        messages.error(request, "This file was imported already; check it again to import it again.")
-        return HttpResponseRedirect(reverse("account_import"))
     if preview.counts.get("invalid_rows") or preview.counts.get("blocked_groups"):
         messages.error(request, "This file has problems that block the import; fix them and check it again.")
         return HttpResponseRedirect(reverse("account_import"))
-    run = apply_preview(preview, actor=Actor.of_admin(request.user))
+    try:
+        run = apply_preview(preview, actor=Actor.of_admin(request.user))
+    except PreviewAlreadyApplied:
+        messages.error(request, "This file was imported already; check it again to import it again.")
+        return HttpResponseRedirect(reverse("account_import"))
     where = "done" if run.status == RunStatus.DONE else "queued for a worker; this page follows it live"
     messages.success(request, f"Import #{run.pk} of {preview.params.get('file_name', 'the file')}: {where}.")
     return HttpResponseRedirect(reverse("admin:provisioning_jobrun_change", args=[run.pk]))

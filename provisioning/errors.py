@@ -10,3 +10,7 @@ class JobAlreadyRunning(Exception):
     def __init__(self, run: JobRun) -> None:
         super().__init__(f"{run.get_kind_display()} is already {run.status} (run #{run.pk})")
         self.run = run
+
+
+class PreviewAlreadyApplied(Exception):
+    """An account-import preview gives its rows to one import only; this one was applied already."""

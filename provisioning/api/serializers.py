@@ -5,6 +5,7 @@ from typing import Any
 from rest_framework import serializers
 
 from provisioning.models import Alert, JobKind, JobRun, RunStatus
+from provisioning.services.account_imports import without_rows
 from provisioning.sweeps.registry import STARTABLE_KINDS, get_sweep
 
 
@@ -13,6 +14,9 @@ class JobRunSerializer(serializers.ModelSerializer):
     it did; `report` what a dry run would do (a sample of people) or why the brake stopped it."""
 
     progress_percent = serializers.IntegerField(read_only=True, allow_null=True)
+    # An account import's rows (names and emails) are counted, not listed, as on the admin page: the
+    # API is open to roles that may not see people.
+    params = serializers.SerializerMethodField()
 
     class Meta:
         model = JobRun
@@ -34,6 +38,9 @@ class JobRunSerializer(serializers.ModelSerializer):
             "error",
         ]
         read_only_fields = fields
+
+    def get_params(self, run: JobRun) -> dict[str, Any]:
+        return without_rows(run.params)
 
 
 class JobRunFilter(serializers.Serializer):

@@ -27,6 +27,7 @@ from lms_identity.services.account_cleanup import (
 )
 from lms_identity.services.audit import Actor
 from provisioning import queue
+from provisioning.errors import PreviewAlreadyApplied
 from provisioning.models import JobKind, JobRun, RunStatus, Trigger
 
 log = logging.getLogger("provisioning.jobs")
@@ -64,12 +65,16 @@ def record_preview(
 
 def apply_preview(preview: JobRun, *, actor: Actor) -> JobRun:
     """Start the real import of a previewed file: inline when it has at most ACCOUNT_IMPORT_INLINE_ROWS
-    rows, else queued for a worker (published after commit). Returns the new run."""
-    rows = preview.params.get("rows", [])
-    # The preview gives its rows to the run: applied once (a second apply finds none).
-    JobRun.objects.filter(pk=preview.pk).update(
-        params={**_without_rows(preview.params), "applied_by_run": True}
+    rows, else queued for a worker (published after commit). Returns the new run. Raises
+    PreviewAlreadyApplied when its rows went to an import already."""
+    rows = preview.params.get("rows")
+    # The preview gives its rows to the run, once: the UPDATE claims them only while they are there, so
+    # two applies at once (a double click, two admins) start one import and the other is refused.
+    claimed = isinstance(rows, list) and JobRun.objects.filter(pk=preview.pk, params__has_key="rows").update(
+        params={**without_rows(preview.params), "applied_by_run": True}
     )
+    if not claimed:
+        raise PreviewAlreadyApplied()
     run = JobRun.objects.create(
         kind=JobKind.ACCOUNT_IMPORT,
         trigger=Trigger.ADMIN,
@@ -115,7 +120,7 @@ def run_account_import(job_run_id: int) -> dict[str, Any]:
         raise
     counts = _counts(summary)
     JobRun.objects.filter(pk=run.pk).update(
-        params=_without_rows(run.params),
+        params=without_rows(run.params),
         status=RunStatus.DONE,
         finished_at=timezone.now(),
         counts=counts,
@@ -127,14 +132,10 @@ def run_account_import(job_run_id: int) -> dict[str, Any]:
     return counts
 
 
-def has_rows(run: JobRun) -> bool:
-    """Whether a preview still holds its rows (it was not applied yet)."""
-    return isinstance(run.params.get("rows"), list)
-
-
-def _without_rows(params: dict[str, Any]) -> dict[str, Any]:
-    """The run's parameters once its rows are used: how many, not who (names and emails leave the job
-    record)."""
+def without_rows(params: dict[str, Any]) -> dict[str, Any]:
+    """A run's parameters with an import's rows counted, not listed: what the job record keeps once the
+    rows are used, and what the admin page and the jobs API show of any run (names and emails are for
+    roles that may see people)."""
     rows = params.get("rows")
     kept = {k: v for k, v in params.items() if k != "rows"}
     return {**kept, "row_count": len(rows)} if isinstance(rows, list) else kept

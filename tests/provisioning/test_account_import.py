@@ -9,8 +9,9 @@ from django.urls import reverse
 
 from lms_identity.models import AccountMark, User
 from provisioning.demo import LEGACY_ACCOUNTS
+from provisioning.errors import PreviewAlreadyApplied
 from provisioning.models import JobKind, JobRun, RunStatus
-from provisioning.services.account_imports import run_account_import
+from provisioning.services.account_imports import apply_preview, run_account_import
 from tests.factories import UserFactory
 from tests.lms_identity.cleanup.conftest import HEADER, MESSY_CSV, make_legacy, manual
 
@@ -127,7 +128,7 @@ def test_the_run_page_counts_the_rows_without_showing_their_emails(admin_client)
     page = admin_client.get(reverse("admin:provisioning_jobrun_change", args=[preview.pk]))
 
     text = page.content.decode()
-    assert page.status_code == 200 and "1 rows" in text and "ann@corp.example" not in text
+    assert page.status_code == 200 and "&quot;row_count&quot;: 1" in text and "ann@corp.example" not in text
     assert "Preview of legacy.csv: would create 1 accounts and update 0" in text
 
 
@@ -141,6 +142,27 @@ def test_a_preview_is_applied_once_and_its_rows_leave_the_job_records(admin_clie
     assert JobRun.objects.filter(kind=JobKind.ACCOUNT_IMPORT).count() == 2
     assert all("ann@corp.example" not in str(run.params) for run in JobRun.objects.all())
     assert {run.params.get("row_count") for run in JobRun.objects.all()} == {1}
+
+
+def test_two_applies_of_one_preview_at_once_start_one_import(admin_client, system_actor):
+    preview = upload(admin_client, HEADER + "ann,ann@corp.example,Ann,Lee,,,,true\n").context["preview"]
+    stale = JobRun.objects.get(pk=preview.pk)  # the second click read the preview before the first applied
+
+    apply_preview(preview, actor=system_actor)
+    with pytest.raises(PreviewAlreadyApplied):
+        apply_preview(stale, actor=system_actor)
+
+    assert JobRun.objects.filter(kind=JobKind.ACCOUNT_IMPORT, dry_run=False).count() == 1
+
+
+def test_the_jobs_api_counts_a_previews_rows_without_their_names_or_emails(admin_client, api_as):
+    upload(admin_client, HEADER + "ann,ann@corp.example,Ann,Lee,,,,true\n")
+
+    response = api_as("auditor").get("/api/v1/job-runs/?kind=account_import")
+
+    text = response.content.decode()
+    assert response.status_code == 200 and response.json()["results"][0]["params"]["row_count"] == 1
+    assert "ann@corp.example" not in text and "Lee" not in text
 
 
 def test_the_people_list_links_to_the_import(admin_client):
