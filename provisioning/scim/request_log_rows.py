@@ -88,4 +88,5 @@ def _parsed(answer: bytes) -> dict[str, Any]:
 
 
 def _path(path: str, query: str) -> str:
-    return (path + ("?" + redact_text(query) if query else ""))[:255]
+    # The path too: an id position may hold anything a client sent (an email, a NUL the database refuses).
+    return (redact_text(path) + ("?" + redact_text(query) if query else ""))[:255]

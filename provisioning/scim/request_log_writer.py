@@ -22,7 +22,7 @@ import threading
 import time
 
 from django.conf import settings
-from django.db import IntegrityError, connections
+from django.db import DatabaseError, DataError, IntegrityError, connections
 
 from provisioning.models import ScimRequest
 
@@ -93,8 +93,9 @@ class _Writer:
         try:
             rows = [self._row(entry) for entry in batch]
             insert_rows(rows)
-        except IntegrityError:
-            # One row the database refuses (its connection deleted meanwhile) must not cost the others.
+        except (IntegrityError, DataError):
+            # One row the database refuses (its connection deleted meanwhile, a value it cannot store)
+            # must not cost the others.
             self._write_one_by_one(rows)
         except Exception:  # noqa: BLE001 - the log must never take the thread (or a request) down
             log.warning("SCIM request log: could not record %d requests", len(batch), exc_info=True)
@@ -111,7 +112,7 @@ class _Writer:
         for row in rows:
             try:
                 insert_rows([row])
-            except IntegrityError:
+            except DatabaseError:
                 refused += 1
         log.warning("SCIM request log: %d of %d requests refused by the database", refused, len(rows))
 
