@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Callable, Hashable
 from typing import Any, Generic, NamedTuple, TypeVar
 
-from django.db import models
+from django.db import models, transaction
 
 M = TypeVar("M", bound=models.Model)
 Value = str | int | uuid.UUID | None | list[str]
@@ -41,9 +41,16 @@ class CompiledQuery(Generic[M]):
     def __init__(self, build: Callable[..., "models.QuerySet[M]"]) -> None:
         self._build = build
         self._compiled: dict[Hashable, tuple[type[M], str, list[Any]]] = {}
+        self._locks = False  # whether its SQL locks rows (SELECT ... FOR UPDATE), known once compiled
         self._lock = threading.Lock()
 
     def __call__(self, **values: Value) -> list[M]:
+        if self._locks and not transaction.get_connection().in_atomic_block:
+            # Django refuses this when it compiles; a compiled lookup must too, or its lock would be
+            # released as soon as the statement ends.
+            raise transaction.TransactionManagementError(
+                "select_for_update cannot be used outside of a transaction."
+            )
         shape = tuple(sorted((name, _shape(value)) for name, value in values.items()))
         model, sql, slots = self._compiled.get(shape) or self._compile(shape, values)
         params = [_value(slot, values) if isinstance(slot, Slot) else slot for slot in slots]
@@ -55,6 +62,7 @@ class CompiledQuery(Generic[M]):
             name: _marker(name, value, n, markers) for n, (name, value) in enumerate(sorted(values.items()))
         }
         queryset = self._build(**given)
+        self._locks = queryset.query.select_for_update
         sql, params = queryset.query.sql_with_params()
         slots = [markers[p] if _hashable(p) and p in markers else p for p in params]
         found = {(slot.name, slot.item) for slot in slots if isinstance(slot, Slot)}

@@ -27,6 +27,8 @@ def clash_named() -> Iterator[None]:
         yield
     except IntegrityError as exc:
         field = _clashing_field(exc)
+        if field is None:
+            raise  # no unique constraint of a person (a foreign key, the events' rows): not a clash
         raise UniquenessConflict(field, f"{field} is already taken") from None
 
 
@@ -43,7 +45,7 @@ def save_unique(user: User, **kwargs: Any) -> None:
         user.save(**kwargs)
 
 
-def _clashing_field(exc: IntegrityError) -> str:
+def _clashing_field(exc: IntegrityError) -> str | None:
     text = str(exc).lower()
     for constraint, field in UNIQUE_CONSTRAINT_FIELDS.items():
         if constraint in text:
@@ -54,4 +56,4 @@ def _clashing_field(exc: IntegrityError) -> str:
         return "external_id"
     if ".email" in text or "lower(email)" in text:
         return "email"
-    return "user_name"
+    return "user_name" if "unique" in text else None

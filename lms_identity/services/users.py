@@ -11,7 +11,6 @@ from typing import Any
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from lms_identity.errors import InvalidValue, VersionMismatch
@@ -98,7 +97,7 @@ Changes = dict[str, Any] | Callable[[User], dict[str, Any]]
 
 
 def update_user(
-    user: User | QuerySet[User] | Callable[[], User],
+    user: User | Callable[[], User],
     *,
     actor: Actor,
     changes: Changes,
@@ -111,11 +110,11 @@ def update_user(
     written. Raises VersionMismatch for a stale ETag, AdoptionRefused when an IdP would rename an account
     with admin power.
 
-    `user` may be a queryset holding the one person (the caller's scope, such as a SCIM connection's
-    live people): read once, locked, and User.DoesNotExist when it holds nobody; or a function that
-    reads and locks them so (the SCIM edge's compiled lookup), called inside this transaction.
-    `changes` may be a function of the row as locked (a SCIM PATCH applies its operations to it, so two
-    PATCHes of one person never lose each other's change)."""
+    `user` may be a function that reads and locks the person within the caller's scope (the SCIM edge's
+    compiled lookup of a connection's live people), called inside this transaction, raising
+    User.DoesNotExist when the scope holds nobody. `changes` may be a function of the row as locked (a
+    SCIM PATCH applies its operations to it, so two PATCHes of one person never lose each other's
+    change)."""
     with transaction.atomic():
         user = _locked(user)
         changes = dict(changes(user) if callable(changes) else changes)
@@ -153,10 +152,9 @@ def update_user(
     return user, changed
 
 
-def _locked(user: User | QuerySet[User] | Callable[[], User]) -> User:
-    if isinstance(user, User | QuerySet):
-        people = user if isinstance(user, QuerySet) else User.objects.filter(pk=user.pk)
-        return people.select_for_update(of=("self",)).get()
+def _locked(user: User | Callable[[], User]) -> User:
+    if isinstance(user, User):
+        return User.objects.select_for_update(of=("self",)).get(pk=user.pk)
     return user()
 
 

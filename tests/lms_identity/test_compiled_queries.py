@@ -1,6 +1,7 @@
 """A query compiled once per shape finds what its queryset finds, for every shape of its values."""
 
 import pytest
+from django.db import transaction
 from django.db.models import BooleanField, ExpressionWrapper, Q
 
 from lms_identity.compiled_queries import CompiledQuery
@@ -50,4 +51,14 @@ def test_a_value_the_compiler_changes_is_refused_at_once(connection):
     compiled = CompiledQuery(lambda name: User.objects.filter(user_name=name.upper()))
 
     with pytest.raises(ValueError, match="values changed on their way into the SQL"):
+        compiled(name="ada@example.com")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_locking_lookup_outside_a_transaction_is_refused_as_django_refuses_it(connection):
+    compiled = CompiledQuery(lambda name: User.objects.select_for_update().filter(user_name=name))
+    with transaction.atomic():
+        compiled(name="ada@example.com")  # compiled here, inside a transaction
+
+    with pytest.raises(transaction.TransactionManagementError):
         compiled(name="ada@example.com")
