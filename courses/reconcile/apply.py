@@ -14,7 +14,7 @@ from ..services.pools import check_utilization
 from ..targets import ID_FIELDS
 from .context import Context
 from .plan import Plan
-from .seats import assign_seats
+from .seats import assign_seats, read_waits
 
 # The order of Plan.creates' tuples.
 GRANT_COLUMNS = (
@@ -35,8 +35,9 @@ AUDIT_COLUMNS = RECORDED_FIELDS
 
 def apply_plan(plan: Plan, context: Context, actor: Actor, names: dict[uuid.UUID, str]) -> None:
     """Write a chunk's plan inside the chunk's transaction (the caller holds the people's row locks)."""
+    waits = read_waits(plan, context)
     if plan.seat_needs:
-        assign_seats(plan, context)
+        assign_seats(plan, context, waits)
     for (state, grace), grant_ids in plan.updates.items():
         Grant.objects.filter(pk__in=grant_ids).update(state=state, grace_until=grace, updated_at=context.now)
     insert_rows(Grant, GRANT_COLUMNS, plan.creates)

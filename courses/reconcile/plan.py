@@ -41,6 +41,8 @@ class Plan:
     )
     events: list[tuple[uuid.UUID, str, str, str, dict[str, Any]]] = field(default_factory=list)
     released: Counter[str] = field(default_factory=Counter)
+    # person id -> the seat keys (of existing pools) they want: who else is on a waiting list leaves it
+    seat_wishes: dict[uuid.UUID, set[str]] = field(default_factory=dict)
     summary: Counter[str] = field(default_factory=Counter)
     now: datetime = field(default_factory=timezone.now)
 
@@ -124,9 +126,10 @@ def plan_person(
     for key, origin_key in desired - current.keys():
         if key not in denied:
             plan.create(person["id"], key, origin_key)
-    for key in seats:
+    plan.seat_wishes[person["id"]] = {key for key in seats if key in context.pools}
+    for key in plan.seat_wishes[person["id"]]:
         seat = current.get((key, POOL_ORIGIN_KEY))
-        if key in context.pools and (seat is None or seat["state"] != GrantState.ACTIVE):
+        if seat is None or seat["state"] != GrantState.ACTIVE:
             plan.seat_needs[key].append((person["id"], seat["id"] if seat else None))
 
 

@@ -16,16 +16,17 @@ from .context import Context
 from .plan import Plan
 
 
-def assign_seats(plan: Plan, context: Context) -> None:
+def assign_seats(
+    plan: Plan, context: Context, waiting_since: dict[tuple[int, uuid.UUID], tuple[int, datetime]]
+) -> None:
     """Give seats to the people who need one, never more than the pool has. The pool rows are locked (in
     primary-key order) and the seats in use counted under the lock, so parallel reconcilers serialise
     here and the count each sees includes every seat committed before it. Seats this chunk is about to
-    reclaim count as free."""
+    reclaim count as free. `waiting_since`: read_waits of the chunk."""
     pool_ids = sorted(context.pools[key].pk for key in plan.seat_needs)
     locked = LicensePool.objects.select_for_update().filter(pk__in=pool_ids).order_by("pk")
     pools = {seat_key(p.pk): p for p in locked}
     used = seats_in_use(pool_ids)
-    waiting_since = _waiting_since(plan, pool_ids)
     seated: list[tuple[int, uuid.UUID]] = []
     unseated: list[SeatWait] = []
     for key, needs in plan.seat_needs.items():
@@ -52,14 +53,23 @@ def assign_seats(plan: Plan, context: Context) -> None:
     _record_waits(seated, unseated, waiting_since)
 
 
-def _waiting_since(plan: Plan, pool_ids: list[int]) -> dict[tuple[int, uuid.UUID], tuple[int, datetime]]:
-    """Each waiting row (id, since) of the people who need a seat, by (pool, person); one query."""
-    people = {user_id for needs in plan.seat_needs.values() for user_id, _ in needs}
-    rows = SeatWait.objects.filter(pool_id__in=pool_ids, user_id__in=people)
-    return {
-        (pool_id, user_id): (pk, since)
-        for pk, pool_id, user_id, since in rows.values_list("pk", "pool_id", "user_id", "since")
-    }
+def read_waits(plan: Plan, context: Context) -> dict[tuple[int, uuid.UUID], tuple[int, datetime]]:
+    """The chunk's people's places on the waiting lists, (id, since) by (pool, person). Who no longer
+    wants a pool's seat leaves its list here and now, so coming back later puts them at its end, not at
+    the place they had. One query when pools exist, one more when someone leaves."""
+    if not context.pools or not plan.seat_wishes:
+        return {}
+    wished = {(context.pools[key].pk, user_id) for user_id, keys in plan.seat_wishes.items() for key in keys}
+    rows = SeatWait.objects.filter(user_id__in=list(plan.seat_wishes))
+    waits, stale = {}, []
+    for pk, pool_id, user_id, since in rows.values_list("pk", "pool_id", "user_id", "since"):
+        if (pool_id, user_id) in wished:
+            waits[(pool_id, user_id)] = (pk, since)
+        else:
+            stale.append(pk)
+    if stale:
+        SeatWait.objects.filter(pk__in=stale).delete()
+    return waits
 
 
 def _first_come(

@@ -185,11 +185,15 @@ def test_who_finds_no_seat_is_recorded_as_waiting_since_then(full_pool_with_a_qu
 @pytest.mark.django_db
 def test_who_stops_matching_leaves_the_queue_and_rejoins_at_its_end(full_pool_with_a_queue, system_actor):
     pool, group, holder, early, late = full_pool_with_a_queue
+    late_since = SeatWait.objects.get(pool=pool, user=late).since
     remove_group_members(group, [early.pk], actor=system_actor)
+    reconcile_people([early.pk], actor=system_actor)
+    MembershipFactory(group=group, user=early)  # back in the team: waits again, behind `late`
     reconcile_people([early.pk], actor=system_actor)
     deactivate_user(holder, actor=system_actor)
 
     reconcile_people([holder.pk], actor=system_actor)
 
     assert Grant.objects.get(user=late, pool=pool).state == "active"
-    assert not SeatWait.objects.filter(user=early).exists()
+    assert not Grant.objects.filter(user=early, pool=pool, state="active").exists()
+    assert SeatWait.objects.get(pool=pool, user=early).since > late_since
