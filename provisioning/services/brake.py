@@ -42,11 +42,19 @@ def check_brake(candidates: Any, config: SweepSettings, *, share: float | None =
         )
         for connection_id in relevant
     }
-    return [
+    counted = [
         {"connection": connection_id, "acting": acting[connection_id], "people": people[connection_id]}
         for connection_id in relevant
-        if acting[connection_id] > share * max(people[connection_id], 1)
     ]
+    return over_share(counted, share)
+
+
+def over_share(tripped: Tripped, share: float) -> Tripped:
+    """Of what check_brake found, the connections a run would act on more than `share` of (a higher
+    share than the one checked lets some through). A share of 1 or more brakes nothing."""
+    if share >= 1:
+        return []
+    return [t for t in tripped if t["acting"] > share * max(t["people"], 1)]
 
 
 def share_needed(tripped: Tripped) -> float:

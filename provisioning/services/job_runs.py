@@ -30,7 +30,7 @@ from provisioning.sweeps.base import Sweep
 from provisioning.sweeps.registry import get_sweep
 
 from .alerts import raise_alert, resolve_alert
-from .brake import Tripped, brake_message, check_brake, effective_share
+from .brake import Tripped, brake_message, check_brake, effective_share, over_share
 from .locks import LockLost, job_lock
 
 log = logging.getLogger("provisioning.jobs")
@@ -175,14 +175,16 @@ def _walk(
         JobRun.objects.filter(pk=run.pk).update(total=run.total)
     fresh = not run.cursor and not run.processed
     if fresh and sweep.braked:
-        tripped = check_brake(candidates, config, share=effective_share(config, run.params))
+        # Counted once at the setting; a confirmed share (never below it) lets some of those through.
+        at_setting = check_brake(candidates, config)
+        tripped = over_share(at_setting, effective_share(config, run.params))
         if tripped and not run.dry_run:
             _brake(run, tripped)
             return
         if tripped:
             run.report["brake_would_stop"] = tripped
         elif "confirm_share" in run.params and not run.dry_run:
-            _confirm_brake(run, check_brake(candidates, config))
+            _confirm_brake(run, at_setting)
     actor = Actor.system(f"{'dry run of ' if run.dry_run else ''}{sweep.kind} #{run.pk}")
     deadline = time.monotonic() + settings.JOB_MAX_SECONDS
     counts: Counter[str] = Counter({k: v for k, v in run.counts.items() if isinstance(v, int)})

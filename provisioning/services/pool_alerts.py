@@ -45,4 +45,4 @@ def _message(pool: LicensePool, held: int, level: int) -> str:
             f"License pool {pool.product} is full: {held} of {pool.seat_count} seats held. "
             "New people wait for a seat."
         )
-    return f"License pool {pool.product} is {level} % used: {held} of {pool.seat_count} seats held."
+    return f"License pool {pool.product} is at least {level} % used: {held} of {pool.seat_count} seats held."
