@@ -130,7 +130,9 @@ def api_as(role_holder):
 
     def make(slug, **fields):
         person = role_holder(slug, **fields)
-        person.is_staff = True  # a learner's token too, to show the roles (not the flag) decide
+        # Staff in the database too, a learner's token included: the roles, not the flag, decide.
+        User.objects.filter(pk=person.pk).update(is_staff=True)
+        person.is_staff = True
         client = APIClient()
         _, raw = issue_api_token(person, actor=Actor.system("tests"))
         client.credentials(HTTP_AUTHORIZATION=f"Token {raw}")

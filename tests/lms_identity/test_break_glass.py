@@ -9,7 +9,7 @@ import pytest
 from django.contrib.sessions.models import Session
 from django.core.management import CommandError, call_command
 from django.test import Client
-from django.utils import timezone
+from django.utils import formats, timezone
 from django_celery_beat.models import PeriodicTask
 
 from lms_identity.errors import BreakGlassRefused
@@ -327,5 +327,7 @@ def test_the_requests_page_shows_a_closed_window_and_when_it_closed(admin_client
     listing = admin_client.get("/admin/lms_identity/breakglassrequest/").content.decode()
     detail = admin_client.get(f"/admin/lms_identity/breakglassrequest/{request.pk}/change/").content.decode()
 
+    request.refresh_from_db()
+    closed = formats.date_format(timezone.localtime(request.closed_at), "DATETIME_FORMAT")
     assert "expired unused" in listing
-    assert "Closed at" in detail
+    assert "Closed at" in detail and closed in detail

@@ -26,6 +26,7 @@ def ld_admin(role_holder):
     client = Client()
     client.force_login(person)
     index_session(person, client.session.session_key)
+    client.person = person
     return client
 
 
@@ -84,7 +85,7 @@ def test_a_token_issued_by_an_ld_admin_names_them_in_the_audit_trail(ld_admin, c
     ld_admin.post(page_url(connection, "issue-token"), {"label": "Okta prod"})
 
     event = AuditEvent.objects.get(action="scim_token.issued")
-    assert event.actor_type == "admin"
+    assert event.actor_type == "admin" and event.actor_id == str(ld_admin.person.pk)
 
 
 def test_revoking_still_works_for_a_superuser(admin_client, connection):
