@@ -163,6 +163,7 @@ def run(bench: Bench, section: Section) -> None:
         try:
             results = measure(logins, people, email_people, count)
         finally:
+            gc.unfreeze()  # the next sections time with the heap as they find it
             for patch in patches:
                 patch.stop()
     finally:
