@@ -115,7 +115,21 @@ class Gunicorn(Process):
         super().__init__(name, argv, _env(database_url, redis_url, extra))
         self.port = port
         self.database_url = database_url
+        # Our requests' audit events are sealed on a worker (provisioning.seal_audit, on the audit queue),
+        # as deployed: that worker runs beside our server, so the seals' cost is on this machine's cores.
+        self.sealer = (
+            CeleryWorker(
+                database_url=database_url, redis_url=redis_url, queues="audit", name=f"{name}-sealer"
+            )
+            if app == "lms_identity.wsgi:application"
+            else None
+        )
         self._wait_ready()
+
+    def stop(self) -> None:
+        super().stop()
+        if self.sealer is not None:
+            self.sealer.stop()
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + 60
@@ -134,7 +148,18 @@ class Gunicorn(Process):
 
 
 class CeleryWorker(Process):
-    def __init__(self, *, database_url: str, redis_url: str, concurrency: int = 2, beat: bool = False):
+    """A Celery worker on every queue, or with `queues` (celery's -Q) a single process on those only."""
+
+    def __init__(
+        self,
+        *,
+        database_url: str,
+        redis_url: str,
+        concurrency: int = 2,
+        beat: bool = False,
+        queues: str = "",
+        name: str = "celery-worker",
+    ):
         argv = [
             str(Path(sys.executable).parent / "celery"),
             "-A",
@@ -149,8 +174,10 @@ class CeleryWorker(Process):
         ]
         if beat:
             argv += ["--beat", "--schedule", str(VAR / "celerybeat-schedule")]
+        if queues:
+            argv += ["--queues", queues, "--pool", "solo"]
         env = _env(database_url, redis_url, {"DJANGO_SETTINGS_MODULE": "lms_identity.settings"})
-        super().__init__("celery-worker", argv, env)
+        super().__init__(name, argv, env)
         self.database_url = database_url
 
 

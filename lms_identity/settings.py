@@ -11,6 +11,7 @@ from pathlib import Path
 import environ
 from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 from lms_identity.encryption import check_keys, derive_key
 
@@ -218,9 +219,17 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
+# Audit seals have a queue of their own, so they never wait behind a backlog of reconcile or import tasks.
+# A worker started without -Q consumes both queues; `-Q audit` runs a worker that only seals.
+CELERY_TASK_QUEUES = (Queue("celery"), Queue("audit"))
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {"provisioning.seal_audit": {"queue": "audit"}}
 
 # Background jobs (provisioning): the outbox nudge, batch sizes, the job lease, alerts.
-OUTBOX_NOTIFY = "provisioning.services.outbox_dispatch.nudge"
+OUTBOX_NOTIFY = "provisioning.nudges.drain_outbox"
+# Who chains committed audit events on PostgreSQL (lms_identity/services/audit_sealer.py): this nudge asks a
+# worker to; empty, the committing thread seals right after its commit.
+AUDIT_SEAL_NOTIFY = "provisioning.nudges.seal_audit"
 OUTBOX_BATCH_SIZE = env_int("OUTBOX_BATCH_SIZE", 5000)
 OUTBOX_RECONCILE_CHUNK = env_int("OUTBOX_RECONCILE_CHUNK", 500)
 JOB_LOCK_TTL = env_int("JOB_LOCK_TTL", 300)

@@ -18,6 +18,7 @@ RECONCILE_PEOPLE = "provisioning.reconcile_people"
 RECOMPUTE_RULE = "provisioning.recompute_rule"
 RUN_JOB = "provisioning.run_job"
 IMPORT_ACCOUNTS = "provisioning.import_accounts"
+SEAL_AUDIT = "provisioning.seal_audit"
 
 
 def publish(name: str, kwargs: dict[str, Any] | None = None, *, retry: bool = False) -> None:

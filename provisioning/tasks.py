@@ -122,6 +122,14 @@ def checkpoint_audit() -> dict[str, int]:
     return {"seq": checkpoint.seq}
 
 
+@shared_task(name="provisioning.seal_audit", soft_time_limit=120, time_limit=150, acks_late=True)
+def seal_audit() -> dict[str, int]:
+    """Chain the audit events committed since the last seal (nudged after commits, provisioning/nudges.py).
+    Not retried and not recorded as a failed job: it runs several times a second under writes, each run
+    takes every pending event, and the per-minute checkpoint_audit seals whatever one run left."""
+    return {"sealed": audit_chain.seal_pending()}
+
+
 @shared_task(name="provisioning.purge_request_log", soft_time_limit=300, time_limit=330, **RETRY)
 def purge_request_log() -> dict[str, int]:
     """Delete SCIM request-log rows older than SCIM_REQUEST_LOG_DAYS (bounded; the next run continues)."""

@@ -7,7 +7,6 @@ from rest_framework.test import APIClient
 from courses.models import RoleTemplate
 from courses.services.overrides import set_override
 from lms_identity.models import User
-from lms_identity.services import audit_sealer
 from lms_identity.services.api_tokens import issue_api_token
 from lms_identity.services.audit import Actor
 from lms_identity.services.token_cache import tokens as token_cache
@@ -23,10 +22,11 @@ _private_redis = []
 def pytest_configure(config):
     """Under pytest-xdist with REDIS_URL set, each worker gets a Redis of its own (see tests/parallel.py).
     The SCIM request log is written in the request, so a test reads its row at once; the buffered writer
-    has tests of its own (tests/provisioning/scim/test_request_log_writer.py). The audit sealer closes its
-    connection after every round: the test database is dropped as soon as the last test ends."""
+    has tests of its own (tests/provisioning/scim/test_request_log_writer.py). Likewise the committing
+    thread seals its audit events, so a test reads them sealed at once; sealing on a worker has tests of
+    its own (tests/provisioning/test_audit_sealing.py)."""
     settings.SCIM_REQUEST_LOG_BUFFER_MS = 0
-    audit_sealer.IDLE_SECONDS = 0
+    settings.AUDIT_SEAL_NOTIFY = ""
     if xdist_worker() and settings.REDIS_URL:
         _private_redis.append(use_private_redis())
 
@@ -38,11 +38,8 @@ def pytest_unconfigure(config):
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
 def pytest_runtest_teardown(item, nextitem):
-    """Before any fixture is torn down (a transactional test's database flush among them), let this
-    process's audit sealer finish its round: its lock on the chain head and the flush's TRUNCATE would
-    otherwise deadlock. The SCIM request log's writer, if a test started it, writes what it holds and ends
-    (its thread's connection with it)."""
-    audit_sealer.wait_until_idle()
+    """Before any fixture is torn down (a transactional test's database flush among them), the SCIM request
+    log's writer, if a test started it, writes what it holds and ends (its thread's connection with it)."""
     request_log_writer.stop()
     yield
 

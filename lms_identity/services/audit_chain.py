@@ -6,10 +6,10 @@ chaining inside each change's transaction would make every audited transaction i
 PATCH, a reconcile chunk of 10,000 events) wait for the previous one to commit. Instead writers only
 INSERT (one statement, no shared lock), and a sealer gives committed events their position and hash in
 one short transaction, under a lock on the single chain-head row: sealers run one at a time, writers
-never wait. Each writing transaction wakes its process's sealer thread on commit (audit_sealer.py), so
-the request does not wait for the seal either, and the `provisioning.checkpoint_audit` beat task seals
-whatever is left before it signs a checkpoint. An event is unsealed from its commit until the next seal,
-normally milliseconds.
+never wait. Each writing transaction nudges a worker on commit (audit_sealer.py), so neither the request
+nor its web process does the seal, and the `provisioning.checkpoint_audit` beat task seals whatever is
+left before it signs a checkpoint. An event is unsealed from its commit until the next seal, normally
+about a second.
 
 The hash of event n is HMAC-SHA256(AUDIT_HMAC_KEY, hash(n-1) + "\n" + canonical JSON of its position,
 id, time, actor, action, target, connection, context and personal digest), where the personal

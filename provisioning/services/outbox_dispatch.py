@@ -10,8 +10,6 @@ reconciler makes harmless.
 """
 
 import logging
-import threading
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -145,43 +143,3 @@ def _publish(plan: DispatchPlan) -> int:
         queue.publish(queue.RECOMPUTE_RULE, {"rule_id": rule_id})
         sent += 1
     return sent
-
-
-# The on-commit nudge. It runs in the request's thread after commit, so it must never wait on the broker:
-# it hands the publish to a daemon thread, and at most one such thread per process is in flight (a burst
-# of commits coalesces into one more drain). A lost nudge costs nothing: beat drains every few seconds.
-# Under sustained writes the thread publishes at most once per NUDGE_INTERVAL (each drain takes every
-# pending event), and stays alive between publishes rather than being started again per commit: a
-# publish per commit, and Thread.start() waiting for each new thread, took CPU from the requests.
-NUDGE_INTERVAL = 0.1
-_nudge_state = {"running": False, "again": False}
-_nudge_lock = threading.Lock()
-
-
-def nudge() -> None:
-    """settings.OUTBOX_NOTIFY: ask a worker to drain the outbox soon. Never blocks, never raises."""
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        return  # eager mode (unit tests): drains are called explicitly
-    with _nudge_lock:
-        if _nudge_state["running"]:
-            _nudge_state["again"] = True
-            return
-        _nudge_state["running"] = True
-    threading.Thread(target=_nudge_loop, daemon=True, name="outbox-nudge").start()
-
-
-def _nudge_loop() -> None:
-    while True:
-        with _nudge_lock:
-            _nudge_state["again"] = False
-        began = time.monotonic()
-        try:
-            queue.publish(queue.DRAIN_OUTBOX)
-        except Exception as exc:  # noqa: BLE001 - any broker failure: the beat drain will find the rows
-            log.info("outbox nudge not sent (%s); the periodic drain will pick the events up", exc)
-        # Commits arriving meanwhile set "again"; they get one more drain, NUDGE_INTERVAL after this one.
-        time.sleep(max(0.0, began + NUDGE_INTERVAL - time.monotonic()))
-        with _nudge_lock:
-            if not _nudge_state["again"]:
-                _nudge_state["running"] = False
-                return

@@ -13,7 +13,7 @@ from lms_identity.services import outbox
 from lms_identity.services.audit import Actor
 from lms_identity.services.sessions import index_session
 from lms_identity.services.users import deactivate_user, update_user
-from provisioning import tasks
+from provisioning import nudges, tasks
 from provisioning.models import Alert, DeprovisioningLatency
 from provisioning.services import outbox_dispatch
 from provisioning.services.outbox_dispatch import drain_outbox
@@ -27,9 +27,7 @@ def pending():
 
 
 def wait_for_nudges(timeout=10):
-    deadline = time.monotonic() + timeout
-    while outbox_dispatch._nudge_state["running"] and time.monotonic() < deadline:
-        time.sleep(0.05)
+    nudges.drain_outbox.wait_until_idle(timeout)
 
 
 @pytest.mark.django_db
@@ -182,8 +180,8 @@ def test_sustained_commits_nudge_at_most_once_per_interval_and_once_after_the_la
         elapsed = time.monotonic() - began
         wait_for_nudges()
 
-    assert 2 <= send.call_count <= elapsed / outbox_dispatch.NUDGE_INTERVAL + 2
-    assert not outbox_dispatch._nudge_state["running"]
+    assert 2 <= send.call_count <= elapsed / nudges.drain_outbox.interval + 2
+    assert not nudges.drain_outbox.running
 
 
 @pytest.mark.django_db

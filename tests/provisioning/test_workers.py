@@ -11,11 +11,14 @@ from datetime import timedelta
 import pytest
 import redis
 from django.conf import settings
+from django.db import connection as db_connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from lms_identity.celery import app as celery_app
-from lms_identity.models import AuditEvent, OutboxEvent, User, UserSession
+from lms_identity.models import AuditChainHead, AuditEvent, OutboxEvent, User, UserSession
 from lms_identity.models.users import Source
+from lms_identity.services.audit_verify import verify_chain
 from lms_identity.services.sessions import index_session
 from provisioning import tasks
 from provisioning.models import DeprovisioningLatency, JobKind, JobRun, RunStatus, SweepSettings, Trigger
@@ -107,6 +110,31 @@ def test_a_worker_reclaims_a_leavers_seat_within_seconds(
     assert has_seat(stayer, pool)
     latency = wait_until(lambda: DeprovisioningLatency.objects.filter(user_id=leaver.pk).first())
     assert latency.to_seats_reclaimed < 10
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_seals_what_a_scim_request_committed_and_the_request_does_not(
+    clean_queue, processes, settings, connection, scim_token, client
+):
+    """Sealing runs on the workers (the audit queue), not in the web process: the request's own database
+    connection never touches the chain head, and the event is chained within seconds."""
+    settings.AUDIT_SEAL_NOTIFY = "provisioning.nudges.seal_audit"  # as deployed (the suite seals inline)
+    processes.append(start_worker("sealer", settings.REDIS_URL, queues="audit"))
+    person = UserFactory(connection=connection)
+
+    with CaptureQueriesContext(db_connection) as queries:
+        response = client.patch(
+            f"/scim/v2/Users/{person.pk}",
+            {**PATCH_INACTIVE, "Operations": [{"op": "replace", "value": {"title": "Auditor"}}]},
+            content_type="application/scim+json",
+            HTTP_AUTHORIZATION=f"Bearer {scim_token}",
+        )
+
+    assert response.status_code == 200
+    assert not [q for q in queries.captured_queries if AuditChainHead._meta.db_table in q["sql"]]
+    event = AuditEvent.objects.filter(action="user.updated", target_id=str(person.pk)).get()
+    wait_until(lambda: AuditEvent.objects.get(pk=event.pk).seq is not None, timeout=20)
+    assert verify_chain().ok
 
 
 @pytest.mark.django_db(transaction=True)

@@ -71,9 +71,10 @@ def worker_env(redis_url: str, **extra: str) -> dict[str, str]:
     return env
 
 
-def start_worker(name: str, redis_url: str, **extra: str) -> Process:
+def start_worker(name: str, redis_url: str, *, queues: str = "", **extra: str) -> Process:
+    """A worker of its own (-P solo); `queues` as celery's -Q (default: every queue in the settings)."""
     args = [CELERY, "-A", "lms_identity", "worker", "-P", "solo", "-n", f"{name}@%h", "-l", "INFO"]
-    args += ["--without-mingle", "--without-gossip"]
+    args += ["--without-mingle", "--without-gossip"] + (["-Q", queues] if queues else [])
     return Process(args, worker_env(redis_url, **extra), ready="ready.", name=name)
 
 

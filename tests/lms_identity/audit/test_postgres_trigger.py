@@ -1,7 +1,6 @@
 """On PostgreSQL the table itself refuses UPDATE and DELETE; concurrent writers still make one chain."""
 
 import threading
-import time
 from collections import Counter
 
 import pytest
@@ -9,7 +8,6 @@ from django.db import DatabaseError, connections, transaction
 from django.db import connection as db_connection
 
 from lms_identity.models import AuditEvent
-from lms_identity.services import audit_sealer
 from lms_identity.services.audit import Actor, record_event
 from lms_identity.services.audit_chain import seal_pending
 from lms_identity.services.audit_verify import verify_chain
@@ -76,44 +74,11 @@ def test_eight_concurrent_writers_make_one_valid_chain():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_committed_event_is_sealed_in_the_background_without_the_writer_waiting():
+def test_without_a_worker_to_ask_the_committing_thread_seals_at_commit(settings):
+    settings.AUDIT_SEAL_NOTIFY = ""
     with transaction.atomic():
-        event = record_event(Actor.system("tests"), "test.background")
-
-    for _ in range(100):
-        if AuditEvent.objects.get(pk=event.pk).seq is not None:
-            break
-        time.sleep(0.05)
+        event = record_event(Actor.system("tests"), "test.inline")
+        assert AuditEvent.objects.get(pk=event.pk).seq is None  # not before the commit
 
     assert AuditEvent.objects.get(pk=event.pk).seq == 1
     assert verify_chain().ok
-
-
-@pytest.mark.django_db(transaction=True)
-def test_waiting_for_the_sealer_returns_once_it_has_sealed_what_was_committed():
-    with transaction.atomic():
-        event = record_event(Actor.system("tests"), "test.wait-idle")
-
-    assert audit_sealer.wait_until_idle(timeout=10)
-    assert AuditEvent.objects.get(pk=event.pk).seq is not None
-
-
-def _backends_of_this_database():
-    with db_connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
-        return cursor.fetchone()[0]
-
-
-@pytest.mark.django_db(transaction=True)
-def test_the_sealer_keeps_its_connection_between_rounds_and_lets_it_go_when_idle(monkeypatch):
-    monkeypatch.setattr(audit_sealer, "IDLE_SECONDS", 0.5)
-    alone = _backends_of_this_database()
-
-    with transaction.atomic():
-        record_event(Actor.system("tests"), "test.first-round")
-    assert audit_sealer.wait_until_idle(timeout=10)
-    kept = _backends_of_this_database()  # no new backend for each round
-    time.sleep(1.5)
-
-    assert kept == alone + 1
-    assert _backends_of_this_database() == alone

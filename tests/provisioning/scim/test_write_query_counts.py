@@ -1,11 +1,12 @@
 """SCIM writes run a fixed, small number of statements (PostgreSQL, outside any test transaction, as in
 production): one transaction with the change, its audit event and its outbox event (one statement for
-both); no token lookup (remembered), no lock_timeout statement (set once per connection), no read back
-after a create, and a PATCH reads the person once (the locked read)."""
+both), sealed later by a worker; no token lookup (remembered), no lock_timeout statement (set once per
+connection), no read back after a create, and a PATCH reads the person once (the locked read)."""
 
 import pytest
 from django.db import connection as db_connection
 
+from provisioning import nudges
 from tests.factories import UserFactory
 from tests.provisioning.scim.conftest import patch_op
 
@@ -24,6 +25,14 @@ OKTA_USER = {
     "displayName": "Ann Lee",
     "active": True,
 }
+
+
+@pytest.fixture(autouse=True)
+def sealed_on_a_worker(settings):
+    """As deployed: the request nudges a worker to seal its audit event (the suite seals inline)."""
+    settings.AUDIT_SEAL_NOTIFY = "provisioning.nudges.seal_audit"
+    yield
+    nudges.seal_audit.wait_until_idle()
 
 
 @pytest.fixture
