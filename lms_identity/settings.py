@@ -220,10 +220,11 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
 # Audit seals have a queue of their own, so they never wait behind a backlog of reconcile or import tasks.
-# A worker started without -Q consumes both queues; `-Q audit` runs a worker that only seals.
-CELERY_TASK_QUEUES = (Queue("celery"), Queue("audit"))
+# A worker started without -Q consumes both; run one with `-Q audit` too (make run does), so that seals
+# never wait for a slot that long jobs hold.
+CELERY_TASK_QUEUES = (Queue("celery", routing_key="celery"), Queue("audit", routing_key="audit"))
 CELERY_TASK_DEFAULT_QUEUE = "celery"
-CELERY_TASK_ROUTES = {"provisioning.seal_audit": {"queue": "audit"}}
+CELERY_TASK_ROUTES = {"provisioning.seal_audit": {"queue": "audit", "routing_key": "audit"}}
 
 # Background jobs (provisioning): the outbox nudge, batch sizes, the job lease, alerts.
 OUTBOX_NOTIFY = "provisioning.nudges.drain_outbox"

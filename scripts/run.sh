@@ -25,6 +25,10 @@ rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
 pids+=($!)
 .venv/bin/celery -A lms_identity worker --loglevel INFO --concurrency 2 >var/log/worker.log 2>&1 &
 pids+=($!)
+# Audit seals have their own queue and this worker, so they never wait behind a long job (README).
+.venv/bin/celery -A lms_identity worker -Q audit --concurrency 1 -n audit@%h --loglevel INFO \
+  >var/log/audit-worker.log 2>&1 &
+pids+=($!)
 .venv/bin/celery -A lms_identity beat --loglevel INFO >var/log/beat.log 2>&1 &
 pids+=($!)
 # The demo OpenID provider (DEMO_MODE only): the demo connection signs in through it (lms_identity/sso/demo.py).

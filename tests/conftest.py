@@ -24,7 +24,7 @@ def pytest_configure(config):
     The SCIM request log is written in the request, so a test reads its row at once; the buffered writer
     has tests of its own (tests/provisioning/scim/test_request_log_writer.py). Likewise the committing
     thread seals its audit events, so a test reads them sealed at once; sealing on a worker has tests of
-    its own (tests/provisioning/test_audit_sealing.py)."""
+    its own (tests/provisioning/test_audit_seal_nudge.py, test_workers.py)."""
     settings.SCIM_REQUEST_LOG_BUFFER_MS = 0
     settings.AUDIT_SEAL_NOTIFY = ""
     if xdist_worker() and settings.REDIS_URL:

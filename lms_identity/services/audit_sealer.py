@@ -3,12 +3,13 @@
 Why a worker rather than the web process: a seal is one more transaction (lock the chain head, read the
 new events, hash them, write their hashes), and its Python work competes with the requests of the process
 that runs it. A background thread in each web process kept it out of the request's own time but not out
-of the other requests': with the thread switched off, a SCIM POST's p99 fell from 11.4 to 6.6 ms
-(docs/BENCHMARKS.md). So on PostgreSQL a commit only nudges a worker (settings.AUDIT_SEAL_NOTIFY, the
-provisioning app's coalescing nudge: a few publishes a second per process at most), and the
+of the other requests' (measured in docs/EVIDENCE.md). So on PostgreSQL a commit only nudges a worker
+(settings.AUDIT_SEAL_NOTIFY, the provisioning app's coalescing nudge: a publish a second per process at
+most), and the
 `provisioning.seal_audit` task seals every event committed since the last seal in one batch, taking
 turns with other sealers on the chain-head lock. A lost nudge costs nothing: the per-minute
-`provisioning.checkpoint_audit` seals whatever is left.
+`provisioning.checkpoint_audit` seals whatever is left, and with the broker down the nudging process
+seals itself (provisioning/nudges.py).
 
 The committing thread seals right after its commit instead on SQLite (one writer at a time, and its shared
 in-memory test databases refuse another process's writes), with eager Celery (tasks run in the caller
@@ -30,6 +31,10 @@ def _nudge(path: str) -> Callable[[], None]:
     return import_string(path)  # type: ignore[no-any-return]
 
 
+def _ask_a_worker() -> None:
+    _nudge(settings.AUDIT_SEAL_NOTIFY)()  # resolved here, in the robust callback: a bad path is logged
+
+
 def seal_after_commit() -> None:
     """Have the events of the current transaction sealed once it commits (at once in autocommit). Never
     fails the caller: a seal that fails is logged, and the next seal takes its events."""
@@ -37,4 +42,4 @@ def seal_after_commit() -> None:
     if connection.vendor == "sqlite" or not hook or settings.CELERY_TASK_ALWAYS_EAGER:
         transaction.on_commit(seal_pending, robust=True)
     else:
-        transaction.on_commit(_nudge(hook), robust=True)
+        transaction.on_commit(_ask_a_worker, robust=True)

@@ -130,7 +130,7 @@ def _walk(bounds: list[tuple[int, int]], checkpoints: Checkpoints, *, parallel: 
     if len(bounds) < 2 or not parallel or connection.vendor != "postgresql" or connection.in_atomic_block:
         return [_walk_segment(first, last, checkpoints) for first, last in bounds]
     # Spawned, not forked: a forked child would inherit the sockets of other threads' database
-    # connections (a web server's, the audit sealer's) and, on dropping them, end them for this process.
+    # connections (a web server's, a nudge's) and, on dropping them, end them for this process.
     # A spawned child sets Django up afresh, on this database and with this chain key.
     setup = (connection.settings_dict["NAME"], {"AUDIT_HMAC_KEY": settings.AUDIT_HMAC_KEY})
     with multiprocessing.get_context("spawn").Pool(len(bounds), set_up_django, setup) as pool:
