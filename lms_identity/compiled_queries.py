@@ -51,10 +51,19 @@ class CompiledQuery(Generic[M]):
             raise transaction.TransactionManagementError(
                 "select_for_update cannot be used outside of a transaction."
             )
+        model, sql, params = self._bound(values)
+        return list(model._default_manager.raw(sql, params))
+
+    def sql(self, **values: Value) -> tuple[str, list[Any]]:
+        """The SQL and parameters these values run, without running them: for a statement that takes the
+        query as a condition (event_rows' `unless_found`)."""
+        _, sql, params = self._bound(values)
+        return sql, params
+
+    def _bound(self, values: dict[str, Value]) -> tuple[type[M], str, list[Any]]:
         shape = tuple(sorted((name, _shape(value)) for name, value in values.items()))
         model, sql, slots = self._compiled.get(shape) or self._compile(shape, values)
-        params = [_value(slot, values) if isinstance(slot, Slot) else slot for slot in slots]
-        return list(model._default_manager.raw(sql, params))
+        return model, sql, [_value(slot, values) if isinstance(slot, Slot) else slot for slot in slots]
 
     def _compile(self, shape: Hashable, values: dict[str, Value]) -> tuple[type[M], str, list[Any]]:
         markers: dict[Any, Slot] = {}

@@ -17,7 +17,7 @@ from lms_identity.models.audit import ActorType
 
 from . import outbox
 from .audit_sealer import seal_after_commit
-from .event_rows import insert_together
+from .event_rows import Guard, insert_together
 
 
 @dataclass(frozen=True)
@@ -68,13 +68,16 @@ def record_event(
     at: datetime | None = None,
     emit: tuple[str, dict[str, Any]] | None = None,
     inserting_target: bool = False,
+    unless_found: Guard | None = None,
 ) -> AuditEvent:
     """Write one audit event. Call it inside the transaction of the change it describes. `at` is for
     history imported as it happened elsewhere (the demo's weeks of past activity); the chain still orders
     events by when they were written, so an imported past cannot pass for one recorded live. `emit`, an
     outbox (kind, payload), is written with the event in one round trip, as outbox.emit would write it.
     `inserting_target`: the target is a new, unsaved row (a person created), inserted in that same
-    statement, before the event; its unique constraints fail the whole statement."""
+    statement, before the event; its unique constraints fail the whole statement. `unless_found` (with
+    `emit`): write nothing when that query finds a row (event_rows.insert_together); the target and the
+    event then stay unsaved (`_state.adding`)."""
     event = AuditEvent(
         at=at or timezone.now(),
         actor_type=actor.type,
@@ -90,7 +93,11 @@ def record_event(
     )
     written_first = [target, event] if inserting_target and target is not None else [event]
     if emit is not None:
-        outbox.emit_beside(written_first, *emit)
+        outbox.emit_beside(written_first, *emit, unless_found=unless_found)
+        if event._state.adding:
+            return event  # the guard found a row: nothing written, nothing to seal
+    elif unless_found is not None:
+        raise ValueError("unless_found goes with emit: the guarded statement writes the outbox event too")
     elif len(written_first) > 1:
         insert_together(*written_first)
     else:

@@ -6,6 +6,10 @@ trips, which are a visible share of a SCIM write (docs/BENCHMARKS.md). On Postgr
 statement with data-modifying CTEs; SQLite has no INSERT inside WITH, so there they are plain inserts.
 The rows and their columns are exactly what `Model.save(force_insert=True)` writes: every concrete field
 but an auto-increment key, each prepared by its field (defaults, auto_now_add, JSON).
+
+`unless_found` makes the inserts conditional on a query finding no row, checked in the same statement: a
+SCIM create of a new person is then one statement that needs no transaction around it (it is atomic by
+itself), where a lookup first would need BEGIN, the lookup and COMMIT around the insert.
 """
 
 from typing import Any
@@ -13,16 +17,20 @@ from typing import Any
 from django.db import models, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 
+# A query (SQL, parameters) that must find no row for the inserts to happen.
+Guard = tuple[str, list[Any]]
 
-def insert_together(*rows: models.Model) -> None:
+
+def insert_together(*rows: models.Model, unless_found: Guard | None = None) -> bool:
     """Insert new rows (of any models) in the current transaction and set their primary keys, as
     `save(force_insert=True)` of each, in that order, would. No model signals are sent (nothing listens
-    for these models'). A unique or foreign key violation of any row fails them all."""
+    for these models'). A unique or foreign key violation of any row fails them all. With `unless_found`,
+    nothing is inserted when that query finds a row: returns False, the rows left unsaved."""
     connection = transaction.get_connection()
     if connection.vendor != "postgresql":
-        for row in rows:
-            row.save(force_insert=True)
-        return
+        return _insert_one_by_one(rows, unless_found)
+    if unless_found is not None:
+        return _insert_unless_found(rows, unless_found, connection)
     inserts = [_insert_sql(row, connection) for row in rows]
     # Only quoted names and placeholders go into the text; every value is a parameter.
     *earlier, (last_sql, _) = inserts
@@ -34,14 +42,60 @@ def insert_together(*rows: models.Model) -> None:
         returned_row = cursor.fetchone()
     assert returned_row is not None  # an INSERT ... RETURNING of one row returns that row
     last_pk, *earlier_pks = returned_row
-    for obj, pk in zip(rows, [*earlier_pks, last_pk], strict=True):
+    _saved(rows, [*earlier_pks, last_pk], connection)
+    return True
+
+
+def _insert_unless_found(
+    rows: tuple[models.Model, ...], guard: Guard, connection: BaseDatabaseWrapper
+) -> bool:
+    """One statement: `free` has a row only when the guard finds none, and each INSERT selects its values
+    from the row the one before it inserted, so all are written or none."""
+    guard_sql, guard_params = guard
+    parts, params = [f"free AS (SELECT 1 WHERE NOT EXISTS ({guard_sql}))"], list(guard_params)
+    source = "free"
+    for n, row in enumerate(rows):
+        sql, row_params = _insert_sql(row, connection, select_from=source)
+        parts.append(f"row_{n} AS ({sql})")
+        params += row_params
+        source = f"row_{n}"
+    returned = ", ".join(f"(SELECT * FROM row_{n})" for n in range(len(rows)))  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {', '.join(parts)} SELECT {returned}", params)  # noqa: S608
+        pks = cursor.fetchone()
+    if pks is None or pks[0] is None:
+        return False
+    _saved(rows, list(pks), connection)
+    return True
+
+
+def _insert_one_by_one(rows: tuple[models.Model, ...], guard: Guard | None) -> bool:
+    """SQLite: no INSERT inside WITH. Its write transactions take the database's lock at BEGIN
+    (settings: IMMEDIATE), so the guard and the inserts cannot be overtaken in between."""
+    with transaction.atomic():
+        if guard is not None:
+            with transaction.get_connection().cursor() as cursor:
+                cursor.execute(f"SELECT EXISTS ({guard[0]})", guard[1])  # noqa: S608 - our compiled SQL
+                found = cursor.fetchone()
+            if found and found[0]:
+                return False
+        for row in rows:
+            row.save(force_insert=True)
+    return True
+
+
+def _saved(rows: tuple[models.Model, ...], pks: list[Any], connection: BaseDatabaseWrapper) -> None:
+    for obj, pk in zip(rows, pks, strict=True):
         obj.pk = pk
         obj._state.adding = False
         obj._state.db = connection.alias
 
 
-def _insert_sql(obj: models.Model, connection: BaseDatabaseWrapper) -> tuple[str, list[Any]]:
-    """`INSERT INTO table (columns) VALUES (...) RETURNING pk` for one unsaved instance."""
+def _insert_sql(
+    obj: models.Model, connection: BaseDatabaseWrapper, *, select_from: str = ""
+) -> tuple[str, list[Any]]:
+    """`INSERT INTO table (columns) VALUES (...) RETURNING pk` for one unsaved instance; with
+    `select_from`, its values are selected FROM that one-row (or empty) relation instead."""
     meta = obj._meta
     fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field and not f.generated]
     quote = connection.ops.quote_name
@@ -49,7 +103,9 @@ def _insert_sql(obj: models.Model, connection: BaseDatabaseWrapper) -> tuple[str
     placeholders = ", ".join(["%s"] * len(fields))
     params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
     table, pk = quote(meta.db_table), quote(_column(meta.pk))
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) RETURNING {pk}"  # noqa: S608
+    # select_from is a CTE name of ours, never input.
+    values = f"SELECT {placeholders} FROM {select_from}" if select_from else f"VALUES ({placeholders})"  # noqa: S608
+    sql = f"INSERT INTO {table} ({columns}) {values} RETURNING {pk}"  # noqa: S608
     return sql, params
 
 

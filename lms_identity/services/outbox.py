@@ -15,7 +15,7 @@ from django.utils.module_loading import import_string
 
 from lms_identity.models import OutboxEvent
 
-from .event_rows import insert_together
+from .event_rows import Guard, insert_together
 
 USER_CHANGED = "user.changed"
 USER_DEACTIVATED = "user.deactivated"
@@ -35,12 +35,19 @@ def emit(kind: str, payload: dict[str, Any]) -> OutboxEvent:
     return event
 
 
-def emit_beside(written_first: Sequence[models.Model], kind: str, payload: dict[str, Any]) -> OutboxEvent:
+def emit_beside(
+    written_first: Sequence[models.Model],
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    unless_found: Guard | None = None,
+) -> OutboxEvent:
     """As `emit`, inserting the unsaved rows `written_first` (the change's audit event, and the new
-    person it records, if any) and the outbox event in one statement (event_rows.py)."""
+    person it records, if any) and the outbox event in one statement (event_rows.py); with
+    `unless_found`, none of them when that query finds a row (the rows then stay unsaved)."""
     event = OutboxEvent(kind=kind, payload=payload)
-    insert_together(*written_first, event)
-    transaction.on_commit(_notify)
+    if insert_together(*written_first, event, unless_found=unless_found):
+        transaction.on_commit(_notify)
     return event
 
 

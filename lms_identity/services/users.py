@@ -7,6 +7,7 @@ in (lockout), the checks on written values (attribute_checks), and the manager c
 """
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from typing import Any
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
@@ -21,6 +22,7 @@ from lms_identity.models.users import Source
 from . import adoption, outbox
 from .attribute_checks import MANAGER_KEY, WRITABLE_FIELDS, check_attributes
 from .audit import Actor, record_event
+from .event_rows import Guard
 from .lockout import ACTIVITY_FIELDS, deactivate_user, let_back_in, lock_out, reactivate_user
 from .reporting_lines import link_waiting_reports, set_manager, unlink_reports
 from .sessions import end_sessions_of
@@ -50,6 +52,21 @@ def create_user(
     check_attributes(attrs)
     if not attrs.get("user_name"):
         raise InvalidValue("user_name", "userName is required")
+    if manager_ref is None:
+        # Most creates: nobody to adopt or clash with and nobody waiting for them as their manager. Then
+        # one statement checks that and inserts the person with their events (atomic by itself; inside a
+        # caller's transaction, a savepoint keeps a clash from breaking it); otherwise, the locked path.
+        user = _new_person(connection, source, attrs)
+        guard = adoption.nothing_to_adopt(
+            connection,
+            user_name=attrs["user_name"],
+            email=attrs.get("email") or "",
+            external_id=attrs.get("external_id") or "",
+        )
+        in_transaction = transaction.get_connection().in_atomic_block
+        with transaction.atomic() if in_transaction else nullcontext():
+            if _insert_person(user, actor, attrs, unless_found=guard):
+                return user, False
     with transaction.atomic():
         connection_id = getattr(connection, "pk", None)
         waiting: list[User] | None
@@ -68,28 +85,41 @@ def create_user(
             adopted = True
             waiting = None  # the adopted person has an id a report may have named: look again
         else:
-            user = User(connection=connection, source=source, **attrs)
-            # "!" alone: Django treats any password starting with it as unusable (no sign-in by password),
-            # without make_password(None)'s 40 random characters. A new person has no session its hash
-            # could have to invalidate.
-            user.password = UNUSABLE_PASSWORD_PREFIX
-            if not user.is_active:
-                user.deactivated_at = timezone.now()
-            # The person, their audit event and their outbox event: one statement, one round trip.
-            with clash_named():
-                record_event(
-                    actor,
-                    "user.created",
-                    user,
-                    changes={k: (None, v) for k, v in attrs.items()},
-                    emit=_changed(user),
-                    inserting_target=True,
-                )
+            user = _new_person(connection, source, attrs)
+            _insert_person(user, actor, attrs)
             adopted = False
         if manager_ref is not None:
             set_manager(user, manager_ref, actor=actor)
         link_waiting_reports(user, actor=actor, waiting=waiting)
     return user, adopted
+
+
+def _new_person(connection: IdpConnection | None, source: str, attrs: dict[str, Any]) -> User:
+    user = User(connection=connection, source=source, **attrs)
+    # "!" alone: Django treats any password starting with it as unusable (no sign-in by password), without
+    # make_password(None)'s 40 random characters. A new person has no session its hash could invalidate.
+    user.password = UNUSABLE_PASSWORD_PREFIX
+    if not user.is_active:
+        user.deactivated_at = timezone.now()
+    return user
+
+
+def _insert_person(
+    user: User, actor: Actor, attrs: dict[str, Any], *, unless_found: Guard | None = None
+) -> bool:
+    """The person, their audit event and their outbox event: one statement, one round trip. With
+    `unless_found`, nothing when that query finds a row: returns whether the person was inserted."""
+    with clash_named():
+        record_event(
+            actor,
+            "user.created",
+            user,
+            changes={k: (None, v) for k, v in attrs.items()},
+            emit=_changed(user),
+            inserting_target=True,
+            unless_found=unless_found,
+        )
+    return not user._state.adding
 
 
 # What update_user applies: the attribute changes, or how to find them from the row as locked.

@@ -5,7 +5,10 @@ connection), no read back after a create, and a PATCH reads the person once (the
 
 import pytest
 from django.db import connection as db_connection
+from django.test.utils import CaptureQueriesContext
 
+from lms_identity.models import User
+from lms_identity.models.users import Source
 from provisioning import nudges
 from tests.factories import UserFactory
 from tests.provisioning.scim.conftest import patch_op
@@ -46,19 +49,32 @@ def sql_of(captured):
     return [q["sql"] for q in captured.captured_queries]
 
 
-def test_create_is_one_transaction_of_four_statements(warm, django_assert_num_queries):
-    # BEGIN, adoption check with the waiting reports (locks), the person with their audit and outbox
-    # events (one statement), COMMIT
-    with django_assert_num_queries(4) as captured:
+def test_creating_a_new_person_is_one_statement(warm, django_assert_num_queries):
+    # No account to adopt or clash with, nobody waiting for them as manager: that check, the person and
+    # their audit and outbox events in one statement, atomic by itself (no BEGIN, no COMMIT)
+    with django_assert_num_queries(1) as captured:
         response = warm.post("Users", OKTA_USER)
 
     assert response.status_code == 201
+    (statement,) = sql_of(captured)
+    assert "NOT EXISTS" in statement and 'INTO "lms_identity_user"' in statement
+    assert "auditevent" in statement and "outboxevent" in statement
+    assert User.objects.filter(user_name="ann@example.com").exists()
+
+
+def test_a_create_that_finds_an_account_to_adopt_takes_the_locked_path(warm, connection):
+    jit = UserFactory(connection=connection, source=Source.JIT, user_name="ann@example.com", email="")
+
+    # the guarded insert finds the account and writes nothing; then one transaction: the locked lookup,
+    # the adoption rule's checks, the adoption and its events
+    with CaptureQueriesContext(db_connection) as captured:
+        response = warm.post("Users", OKTA_USER)
+
+    assert response.status_code == 201 and response.json()["id"] == str(jit.pk)
     statements = sql_of(captured)
-    assert statements[0] == "BEGIN" and statements[-1] == "COMMIT"
-    events = [s for s in statements if "auditevent" in s]
-    assert len(events) == 1 and "outboxevent" in events[0] and 'INTO "lms_identity_user"' in events[0]
-    assert sum("outboxevent" in s for s in statements) == 1
-    assert not any("SAVEPOINT" in s for s in statements)
+    assert "NOT EXISTS" in statements[0] and statements[1] == "BEGIN" and statements[-1] == "COMMIT"
+    assert "FOR UPDATE" in statements[2]
+    assert User.objects.filter(user_name="ann@example.com").count() == 1
 
 
 def test_okta_title_replace_is_five_statements(warm, connection, django_assert_num_queries):
