@@ -50,9 +50,12 @@ def _insert_unless_found(
     rows: tuple[models.Model, ...], guard: Guard, connection: BaseDatabaseWrapper
 ) -> bool:
     """One statement: `free` has a row only when the guard finds none, and each INSERT selects its values
-    from the row the one before it inserted, so all are written or none."""
+    from the row the one before it inserted, so all are written or none. The guard is counted, not asked
+    with NOT EXISTS: planned for a first row, EXISTS made PostgreSQL scan the whole people table in the
+    hope of an early match (23 ms at 40,000 people) instead of using the indexes (0.07 ms)."""
     guard_sql, guard_params = guard
-    parts, params = [f"free AS (SELECT 1 WHERE NOT EXISTS ({guard_sql}))"], list(guard_params)
+    parts = [f"free AS (SELECT 1 WHERE (SELECT count(*) FROM ({guard_sql}) AS found) = 0)"]  # noqa: S608
+    params = list(guard_params)
     source = "free"
     for n, row in enumerate(rows):
         sql, row_params = _insert_sql(row, connection, select_from=source)

@@ -57,7 +57,7 @@ def test_creating_a_new_person_is_one_statement(warm, django_assert_num_queries)
 
     assert response.status_code == 201
     (statement,) = sql_of(captured)
-    assert "NOT EXISTS" in statement and 'INTO "lms_identity_user"' in statement
+    assert "free AS" in statement and 'INTO "lms_identity_user"' in statement
     assert "auditevent" in statement and "outboxevent" in statement
     assert User.objects.filter(user_name="ann@example.com").exists()
 
@@ -72,7 +72,7 @@ def test_a_create_that_finds_an_account_to_adopt_takes_the_locked_path(warm, con
 
     assert response.status_code == 201 and response.json()["id"] == str(jit.pk)
     statements = sql_of(captured)
-    assert "NOT EXISTS" in statements[0] and statements[1] == "BEGIN" and statements[-1] == "COMMIT"
+    assert "free AS" in statements[0] and statements[1] == "BEGIN" and statements[-1] == "COMMIT"
     assert "FOR UPDATE" in statements[2]
     assert User.objects.filter(user_name="ann@example.com").count() == 1
 
@@ -118,3 +118,24 @@ def test_lock_timeout_is_set_once_per_connection(scim, connection, django_assert
     with db_connection.cursor() as cursor:
         cursor.execute("SHOW lock_timeout")
         assert cursor.fetchone()[0] == "5s"
+
+
+def test_the_create_guard_uses_the_indexes_not_a_scan_of_everyone(warm, connection):
+    # Asked with NOT EXISTS, PostgreSQL planned the guard as a scan of the whole people table hoping for
+    # an early match: 23 ms a create at 40,000 people, where the indexes take 0.07 ms.
+    people = [
+        User(connection=connection, user_name=f"p{n}@example.com", email=f"p{n}@example.com")
+        for n in range(10_000)
+    ]
+    User.objects.bulk_create(people, batch_size=2000)
+    with db_connection.cursor() as cursor:
+        cursor.execute("ANALYZE lms_identity_user")
+
+    with CaptureQueriesContext(db_connection) as captured:
+        assert warm.post("Users", OKTA_USER).status_code == 201
+    with db_connection.cursor() as cursor:
+        (guarded,) = [sql for sql in sql_of(captured) if "free AS" in sql]
+        cursor.execute(f"EXPLAIN {guarded}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    assert "Seq Scan on lms_identity_user" not in plan, plan
