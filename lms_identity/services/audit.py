@@ -4,7 +4,7 @@ Events are append-only and chained by a keyed hash after they commit (audit_chai
 for that seal on commit. Personal data leaves the trail only through audit_redaction.py.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -69,6 +69,7 @@ def record_event(
     emit: tuple[str, dict[str, Any]] | None = None,
     inserting_target: bool = False,
     unless_found: Guard | None = None,
+    saving_target: Sequence[str] = (),
 ) -> AuditEvent:
     """Write one audit event. Call it inside the transaction of the change it describes. `at` is for
     history imported as it happened elsewhere (the demo's weeks of past activity); the chain still orders
@@ -77,7 +78,8 @@ def record_event(
     `inserting_target`: the target is a new, unsaved row (a person created), inserted in that same
     statement, before the event; its unique constraints fail the whole statement. `unless_found` (with
     `emit`): write nothing when that query finds a row (event_rows.insert_together); the target and the
-    event then stay unsaved (`_state.adding`)."""
+    event then stay unsaved (`_state.adding`). `saving_target`: these fields of the (locked, changed)
+    target are saved in that same statement, before the event, as target.save(update_fields=...) would."""
     event = AuditEvent(
         at=at or timezone.now(),
         actor_type=actor.type,
@@ -92,14 +94,15 @@ def record_event(
         context={k: jsonable(v) for k, v in (context or {}).items()},
     )
     written_first = [target, event] if inserting_target and target is not None else [event]
+    saving = (target, list(saving_target)) if saving_target and target is not None else None
     if emit is not None:
-        outbox.emit_beside(written_first, *emit, unless_found=unless_found)
+        outbox.emit_beside(written_first, *emit, unless_found=unless_found, saving=saving)
         if event._state.adding:
             return event  # the guard found a row: nothing written, nothing to seal
     elif unless_found is not None:
         raise ValueError("unless_found goes with emit: the guarded statement writes the outbox event too")
-    elif len(written_first) > 1:
-        insert_together(*written_first)
+    elif len(written_first) > 1 or saving is not None:
+        insert_together(*written_first, saving=saving)
     else:
         event.save(force_insert=True)
     seal_after_commit()  # after the insert: in autocommit the seal runs at once

@@ -19,19 +19,28 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 
 # A query (SQL, parameters) that must find no row for the inserts to happen.
 Guard = tuple[str, list[Any]]
+# An existing row and the fields of it to save (as save(update_fields=...)) before the inserts.
+Saving = tuple[models.Model, list[str]]
 
 
-def insert_together(*rows: models.Model, unless_found: Guard | None = None) -> bool:
+def insert_together(
+    *rows: models.Model, unless_found: Guard | None = None, saving: Saving | None = None
+) -> bool:
     """Insert new rows (of any models) in the current transaction and set their primary keys, as
     `save(force_insert=True)` of each, in that order, would. No model signals are sent (nothing listens
     for these models'). A unique or foreign key violation of any row fails them all. With `unless_found`,
-    nothing is inserted when that query finds a row: returns False, the rows left unsaved."""
+    nothing is inserted when that query finds a row: returns False, the rows left unsaved. With `saving`,
+    that row's fields are updated first, in the same statement (the change the rows record)."""
     connection = transaction.get_connection()
     if connection.vendor != "postgresql":
+        if saving is not None:
+            saving[0].save(update_fields=saving[1])
         return _insert_one_by_one(rows, unless_found)
     if unless_found is not None:
+        assert saving is None  # a guarded insert creates; it saves nothing that exists
         return _insert_unless_found(rows, unless_found, connection)
-    inserts = [_insert_sql(row, connection) for row in rows]
+    inserts = [_update_sql(*saving, connection)] if saving is not None else []
+    inserts += [_insert_sql(row, connection) for row in rows]
     # Only quoted names and placeholders go into the text; every value is a parameter.
     *earlier, (last_sql, _) = inserts
     with_rows = ", ".join(f"row_{n} AS ({sql})" for n, (sql, _) in enumerate(earlier))
@@ -42,6 +51,8 @@ def insert_together(*rows: models.Model, unless_found: Guard | None = None) -> b
         returned_row = cursor.fetchone()
     assert returned_row is not None  # an INSERT ... RETURNING of one row returns that row
     last_pk, *earlier_pks = returned_row
+    if saving is not None:
+        earlier_pks = earlier_pks[1:]  # the saved row's own key, unchanged
     _saved(rows, [*earlier_pks, last_pk], connection)
     return True
 
@@ -92,6 +103,22 @@ def _saved(rows: tuple[models.Model, ...], pks: list[Any], connection: BaseDatab
         obj.pk = pk
         obj._state.adding = False
         obj._state.db = connection.alias
+
+
+def _update_sql(
+    obj: models.Model, names: list[str], connection: BaseDatabaseWrapper
+) -> tuple[str, list[Any]]:
+    """`UPDATE table SET ... WHERE pk = ... RETURNING pk`, the values as save(update_fields=names) writes
+    them (auto_now fields get their time)."""
+    meta = obj._meta
+    concrete = {f.name: f for f in meta.concrete_fields}
+    fields = [concrete[name] for name in names]  # only concrete fields can be saved, as with update_fields
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(_column(f))} = %s" for f in fields)
+    params = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in fields]
+    table, pk = quote(meta.db_table), quote(_column(meta.pk))
+    sql = f"UPDATE {table} SET {assignments} WHERE {pk} = %s RETURNING {pk}"  # noqa: S608
+    return sql, [*params, meta.pk.get_db_prep_value(obj.pk, connection)]
 
 
 def _insert_sql(

@@ -92,12 +92,18 @@ def deactivate_users(
 
 
 def lock_out(
-    user: User, *, actor: Actor, reason: str, leaving_kind: str | None = outbox.USER_DEACTIVATED
+    user: User,
+    *,
+    actor: Actor,
+    reason: str,
+    leaving_kind: str | None = outbox.USER_DEACTIVATED,
+    saving: Sequence[str] = (),
 ) -> int:
     """Take an active person's access away inside the caller's transaction, on a row the caller has
     locked and saves afterwards (ACTIVITY_FIELDS): inactive, sessions deleted, audited. `leaving_kind` is
     the outbox event the leaver is known by; None when the caller emits its own (a deletion's
-    user.deleted). Returns the sessions ended."""
+    user.deleted). `saving`: the caller's fields to save, in the statement of this audit event instead
+    of afterwards (a deactivation that changes nothing else). Returns the sessions ended."""
     now = timezone.now()
     user.is_active = False
     user.deactivated_at = now
@@ -110,6 +116,7 @@ def lock_out(
         changes={"is_active": (True, False)},
         context=_lockout_context(sessions, reason),
         emit=_leavers([user.pk], now, leaving_kind) if leaving_kind is not None else None,
+        saving_target=saving,
     )
     return sessions
 

@@ -15,7 +15,7 @@ from django.utils.module_loading import import_string
 
 from lms_identity.models import OutboxEvent
 
-from .event_rows import Guard, insert_together
+from .event_rows import Guard, Saving, insert_together
 
 USER_CHANGED = "user.changed"
 USER_DEACTIVATED = "user.deactivated"
@@ -41,12 +41,14 @@ def emit_beside(
     payload: dict[str, Any],
     *,
     unless_found: Guard | None = None,
+    saving: Saving | None = None,
 ) -> OutboxEvent:
     """As `emit`, inserting the unsaved rows `written_first` (the change's audit event, and the new
     person it records, if any) and the outbox event in one statement (event_rows.py); with
-    `unless_found`, none of them when that query finds a row (the rows then stay unsaved)."""
+    `unless_found`, none of them when that query finds a row (the rows then stay unsaved); with `saving`,
+    the changed row's fields are saved in that statement too."""
     event = OutboxEvent(kind=kind, payload=payload)
-    if insert_together(*written_first, event, unless_found=unless_found):
+    if insert_together(*written_first, event, unless_found=unless_found, saving=saving):
         transaction.on_commit(_notify)
     return event
 

@@ -161,22 +161,35 @@ def update_user(
         if manager_ref is not ... and set_manager(user, manager_ref, actor=actor, save=False):
             changed.append("manager")
         if activity is not None:
-            if activity[1]:
-                let_back_in(user, actor=actor)
-            else:
-                lock_out(user, actor=actor, reason="active set to false")
             changed.append("is_active")
         if not changed:
             return user, []
         user.version += 1
-        save_unique(user, update_fields=[*_db_fields(changed), "version", "updated_at"])
+        fields = [*_db_fields(changed), "version", "updated_at"]
+        # The row is saved in the statement of the last audit event written: the lock-out's when the
+        # deactivation is the whole change, else user.updated's; only a change with no event of its own
+        # (a manager, a comeback alone) saves it by itself.
+        saved_by_lock_out = activity is not None and not activity[1] and changed == ["is_active"]
+        if activity is not None:
+            if activity[1]:
+                let_back_in(user, actor=actor)
+            else:
+                lock_out(
+                    user,
+                    actor=actor,
+                    reason="active set to false",
+                    saving=fields if saved_by_lock_out else (),
+                )
         # A lock-out's user.deactivated names the person already: the dispatcher reconciles them for
         # either kind, and that one also carries the leaver's timing.
         emit = _changed(user) if activity is None or activity[1] else None
         if diff:
-            record_event(actor, "user.updated", user, changes=diff, emit=emit)
-        elif emit is not None:
-            outbox.emit(*emit)
+            with clash_named():
+                record_event(actor, "user.updated", user, changes=diff, emit=emit, saving_target=fields)
+        elif not saved_by_lock_out:
+            save_unique(user, update_fields=fields)
+            if emit is not None:
+                outbox.emit(*emit)
         if "user_name" in diff or "external_id" in diff:
             link_waiting_reports(user, actor=actor)
     return user, changed
