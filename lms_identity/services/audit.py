@@ -71,7 +71,8 @@ def record_event(
     unless_found: Guard | None = None,
     saving_target: Sequence[str] = (),
 ) -> AuditEvent:
-    """Write one audit event. Call it inside the transaction of the change it describes. `at` is for
+    """Write one audit event. Call it inside the transaction of the change it describes (or, for a change
+    written by this one statement, `inserting_target`, outside any). `at` is for
     history imported as it happened elsewhere (the demo's weeks of past activity); the chain still orders
     events by when they were written, so an imported past cannot pass for one recorded live. `emit`, an
     outbox (kind, payload), is written with the event in one round trip, as outbox.emit would write it.

@@ -1,20 +1,24 @@
-"""Inserting a change's new rows in one round trip to the database: a new person, their audit event and
-their outbox event, or an audit event and its outbox event.
+"""Writing a change's rows in one round trip to the database: a new person, their audit event and their
+outbox event; or a changed person's saved fields with those events; or an audit event and its outbox
+event.
 
-The rows belong to the caller's transaction either way; writing them as one statement only saves round
-trips, which are a visible share of a SCIM write (docs/BENCHMARKS.md). On PostgreSQL the INSERTs are one
-statement with data-modifying CTEs; SQLite has no INSERT inside WITH, so there they are plain inserts.
-The rows and their columns are exactly what `Model.save(force_insert=True)` writes: every concrete field
-but an auto-increment key, each prepared by its field (defaults, auto_now_add, JSON).
+The rows belong to the caller's transaction, or, outside one, to the statement, which is atomic by
+itself; writing them as one statement only saves round trips, which are a visible share of a SCIM write
+(docs/BENCHMARKS.md). On PostgreSQL the writes are one statement with data-modifying CTEs; SQLite has
+no INSERT inside WITH, so there they are plain statements in one transaction. Inserted rows and their
+columns are exactly what `Model.save(force_insert=True)` writes (every concrete field but an
+auto-increment key, each prepared by its field: defaults, auto_now_add, JSON), and a saved row's what
+`save(update_fields=...)` writes.
 
 `unless_found` makes the inserts conditional on a query finding no row, checked in the same statement: a
-SCIM create of a new person is then one statement that needs no transaction around it (it is atomic by
-itself), where a lookup first would need BEGIN, the lookup and COMMIT around the insert.
+SCIM create of a new person is then one statement that needs no transaction around it, where a lookup
+first would need BEGIN, the lookup and COMMIT around the insert.
 """
 
+from contextlib import nullcontext
 from typing import Any
 
-from django.db import models, transaction
+from django.db import DatabaseError, models, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 # A query (SQL, parameters) that must find no row for the inserts to happen.
@@ -26,16 +30,15 @@ Saving = tuple[models.Model, list[str]]
 def insert_together(
     *rows: models.Model, unless_found: Guard | None = None, saving: Saving | None = None
 ) -> bool:
-    """Insert new rows (of any models) in the current transaction and set their primary keys, as
-    `save(force_insert=True)` of each, in that order, would. No model signals are sent (nothing listens
-    for these models'). A unique or foreign key violation of any row fails them all. With `unless_found`,
-    nothing is inserted when that query finds a row: returns False, the rows left unsaved. With `saving`,
-    that row's fields are updated first, in the same statement (the change the rows record)."""
+    """Insert new rows (of any models) in the current transaction (outside one, as one atomic statement)
+    and set their primary keys, as `save(force_insert=True)` of each, in that order, would. No model
+    signals are sent (nothing listens for these models'). A unique or foreign key violation of any row
+    fails them all. With `unless_found`, nothing is inserted when that query finds a row: returns False,
+    the rows left unsaved. With `saving`, that row's fields are saved first, in the same statement (the
+    change the rows record)."""
     connection = transaction.get_connection()
     if connection.vendor != "postgresql":
-        if saving is not None:
-            saving[0].save(update_fields=saving[1])
-        return _insert_one_by_one(rows, unless_found)
+        return _one_by_one(rows, unless_found, saving)
     if unless_found is not None:
         assert saving is None  # a guarded insert creates; it saves nothing that exists
         return _insert_unless_found(rows, unless_found, connection)
@@ -52,7 +55,9 @@ def insert_together(
     assert returned_row is not None  # an INSERT ... RETURNING of one row returns that row
     last_pk, *earlier_pks = returned_row
     if saving is not None:
-        earlier_pks = earlier_pks[1:]  # the saved row's own key, unchanged
+        saved_pk, *earlier_pks = earlier_pks
+        if saved_pk is None:  # as save(update_fields=...) refuses to save a row that is gone
+            raise DatabaseError("the row to save was not found: nothing written")
     _saved(rows, [*earlier_pks, last_pk], connection)
     return True
 
@@ -83,16 +88,20 @@ def _insert_unless_found(
     return True
 
 
-def _insert_one_by_one(rows: tuple[models.Model, ...], guard: Guard | None) -> bool:
+def _one_by_one(rows: tuple[models.Model, ...], guard: Guard | None, saving: Saving | None) -> bool:
     """SQLite: no INSERT inside WITH. Its write transactions take the database's lock at BEGIN
-    (settings: IMMEDIATE), so the guard and the inserts cannot be overtaken in between."""
-    with transaction.atomic():
+    (settings: IMMEDIATE), so the guard and the inserts cannot be overtaken in between. Inside a caller's
+    transaction no savepoint of its own: that transaction makes them atomic."""
+    connection = transaction.get_connection()
+    with nullcontext() if connection.in_atomic_block else transaction.atomic():
         if guard is not None:
-            with transaction.get_connection().cursor() as cursor:
+            with connection.cursor() as cursor:
                 cursor.execute(f"SELECT EXISTS ({guard[0]})", guard[1])  # noqa: S608 - our compiled SQL
                 found = cursor.fetchone()
             if found and found[0]:
                 return False
+        if saving is not None:
+            saving[0].save(update_fields=saving[1])
         for row in rows:
             row.save(force_insert=True)
     return True

@@ -1,7 +1,9 @@
 """Joiners, movers and leavers: every change of a person goes through here.
 
 Each function runs in one transaction, locks the row it changes, writes an audit event and an outbox
-event beside the change, and returns early when nothing would change, so a repeat is a no-op.
+event beside the change, and returns early when nothing would change, so a repeat is a no-op. The one
+exception is the commonest create: a new person nobody else's account or report stands in the way of is
+inserted by one statement that checks that and writes them with their events (atomic by itself).
 Beside this module: which existing account a create may land on (adoption), locking out and letting back
 in (lockout), the checks on written values (attribute_checks), and the manager chain (reporting_lines).
 """

@@ -1,13 +1,14 @@
 """SCIM writes run a fixed, small number of statements (PostgreSQL, outside any test transaction, as in
-production): one transaction with the change, its audit event and its outbox event (one statement for
-both), sealed later by a worker; no token lookup (remembered), no lock_timeout statement (set once per
-connection), no read back after a create, and a PATCH reads the person once (the locked read)."""
+production): a new person is one statement with their audit and outbox events; a change is one
+transaction whose row is saved in its events' statement; the events are sealed later by a worker; no
+token lookup (remembered), no lock_timeout statement (set once per connection), no read back after a
+create, and a PATCH reads the person once (the locked read)."""
 
 import pytest
 from django.db import connection as db_connection
 from django.test.utils import CaptureQueriesContext
 
-from lms_identity.models import User
+from lms_identity.models import AuditEvent, OutboxEvent, User
 from lms_identity.models.users import Source
 from provisioning import nudges
 from tests.factories import UserFactory
@@ -75,6 +76,31 @@ def test_a_create_that_finds_an_account_to_adopt_takes_the_locked_path(warm, con
     assert "free AS" in statements[0] and statements[1] == "BEGIN" and statements[-1] == "COMMIT"
     assert "FOR UPDATE" in statements[2]
     assert User.objects.filter(user_name="ann@example.com").count() == 1
+
+
+def test_a_taken_external_id_answers_409_and_the_one_statement_writes_nothing(warm, connection):
+    # The guard looks for accounts by userName and email; an externalId another person holds is caught
+    # by its unique index, which fails the whole statement: no person, no event, no outbox row.
+    UserFactory(connection=connection, external_id="ext-ann")
+    events, outbox_rows = AuditEvent.objects.count(), OutboxEvent.objects.count()
+
+    response = warm.post("Users", {**OKTA_USER, "externalId": "ext-ann"})
+
+    assert response.status_code == 409 and response.json()["scimType"] == "uniqueness"
+    assert not User.objects.filter(user_name="ann@example.com").exists()
+    assert (AuditEvent.objects.count(), OutboxEvent.objects.count()) == (events, outbox_rows)
+
+
+def test_a_report_waiting_for_the_new_person_sends_the_create_the_locked_way(warm, connection):
+    report = UserFactory(connection=connection, pending_manager_ref="ext-ann")
+
+    with CaptureQueriesContext(db_connection) as captured:
+        response = warm.post("Users", {**OKTA_USER, "externalId": "ext-ann"})
+
+    assert response.status_code == 201
+    assert "free AS" in sql_of(captured)[0] and "BEGIN" in sql_of(captured)
+    report.refresh_from_db()
+    assert str(report.manager_id) == response.json()["id"] and report.pending_manager_ref == ""
 
 
 def test_okta_title_replace_is_four_statements(warm, connection, django_assert_num_queries):
