@@ -72,9 +72,9 @@ def record_event(
     saving_target: Sequence[str] = (),
 ) -> AuditEvent:
     """Write one audit event. Call it inside the transaction of the change it describes (or, for a change
-    written by this one statement, `inserting_target`, outside any). `at` is for
-    history imported as it happened elsewhere (the demo's weeks of past activity); the chain still orders
-    events by when they were written, so an imported past cannot pass for one recorded live. `emit`, an
+    written by this one statement, `inserting_target`, outside any). `at` is for history imported as it
+    happened elsewhere (the demo's weeks of past activity); the chain still orders events by when they
+    were written, so an imported past cannot pass for one recorded live. `emit`, an
     outbox (kind, payload), is written with the event in one round trip, as outbox.emit would write it.
     `inserting_target`: the target is a new, unsaved row (a person created), inserted in that same
     statement, before the event; its unique constraints fail the whole statement. `unless_found` (with

@@ -5,9 +5,8 @@ new events, hash them, write their hashes), and its Python work competes with th
 that runs it. A background thread in each web process kept it out of the request's own time but not out
 of the other requests' (measured in docs/EVIDENCE.md). So on PostgreSQL a commit only nudges a worker
 (settings.AUDIT_SEAL_NOTIFY, the provisioning app's coalescing nudge: a publish a second per process at
-most), and the
-`provisioning.seal_audit` task seals every event committed since the last seal in one batch, taking
-turns with other sealers on the chain-head lock. A lost nudge costs nothing: the per-minute
+most), and the `provisioning.seal_audit` task seals every event committed since the last seal in one
+batch, taking turns with other sealers on the chain-head lock. A lost nudge costs nothing: the per-minute
 `provisioning.checkpoint_audit` seals whatever is left, and with the broker down the nudging process
 seals itself (provisioning/nudges.py).
 

@@ -101,10 +101,10 @@ def lock_out(
 ) -> int:
     """Take an active person's access away inside the caller's transaction, on a row the caller has
     locked and saves (ACTIVITY_FIELDS), afterwards or through `saving`: inactive, sessions deleted,
-    audited. `leaving_kind` is
-    the outbox event the leaver is known by; None when the caller emits its own (a deletion's
-    user.deleted). `saving`: the caller's fields to save, in the statement of this audit event instead
-    of afterwards (a deactivation that changes nothing else). Returns the sessions ended."""
+    audited. `leaving_kind` is the outbox event the leaver is known by; None when the caller emits its
+    own (a deletion's user.deleted). `saving`: the caller's fields to save, in the statement of this
+    audit event instead of afterwards (a deactivation that changes nothing else). Returns the sessions
+    ended."""
     now = timezone.now()
     user.is_active = False
     user.deactivated_at = now
