@@ -43,6 +43,7 @@ PATCH_INACTIVE = {
     "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
     "Operations": [{"op": "replace", "value": {"active": False}}],
 }
+PATCH_TITLE = {**PATCH_INACTIVE, "Operations": [{"op": "replace", "value": {"title": "Auditor"}}]}
 
 
 @contextmanager
@@ -125,7 +126,7 @@ def test_a_worker_seals_what_a_scim_request_committed_and_the_request_does_not(
     with CaptureQueriesContext(db_connection) as queries:
         response = client.patch(
             f"/scim/v2/Users/{person.pk}",
-            {**PATCH_INACTIVE, "Operations": [{"op": "replace", "value": {"title": "Auditor"}}]},
+            PATCH_TITLE,
             content_type="application/scim+json",
             HTTP_AUTHORIZATION=f"Bearer {scim_token}",
         )

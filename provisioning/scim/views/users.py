@@ -28,7 +28,7 @@ def wants_manager_name(selection: Selection) -> bool:
 def visible_people(connection_id: int) -> QuerySet[User]:
     """What a connection's SCIM client sees: its people, but for the soft-deleted ones, which are gone
     as far as the IdP can tell (404); deactivated people stay visible."""
-    return User.objects.filter(connection_id=connection_id, deleted_at__isnull=True)
+    return User.objects.not_deleted().filter(connection_id=connection_id)
 
 
 # The row a PUT or PATCH changes, locked: compiled once (lms_identity/compiled_queries.py), not per request.
