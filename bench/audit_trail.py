@@ -31,6 +31,10 @@ ACTION = "user.updated"
 COLUMNS = ChainRow._fields  # the event's columns in the order the chain reads them
 
 
+def ask_nobody() -> None:
+    """BENCH_AUDIT_SEAL=none (bench/settings.py): the seal nudge that asks no worker."""
+
+
 def _writer(chained: bool, events: int, start: Any) -> None:
     """One writer process: `events` one-event transactions, as a SCIM PATCH writes its event."""
     actor = Actor.system("bench writer")

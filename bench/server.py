@@ -92,6 +92,7 @@ class Gunicorn(Process):
         app: str = "lms_identity.wsgi:application",
         settings: str = "bench.settings",
         name: str = "gunicorn",
+        sealer: bool = True,
     ):
         argv = [
             str(Path(sys.executable).parent / "gunicorn"),
@@ -116,12 +117,13 @@ class Gunicorn(Process):
         self.port = port
         self.database_url = database_url
         # Our requests' audit events are sealed on a worker (provisioning.seal_audit, on the audit queue),
-        # as deployed: that worker runs beside our server, so the seals' cost is on this machine's cores.
+        # as deployed: that worker runs beside our server, so the seals' cost is on this machine's cores
+        # (`sealer=False`: no such worker, for a server that seals otherwise or not at all).
         self.sealer = (
             CeleryWorker(
                 database_url=database_url, redis_url=redis_url, queues="audit", name=f"{name}-sealer"
             )
-            if app == "lms_identity.wsgi:application"
+            if sealer and app == "lms_identity.wsgi:application"
             else None
         )
         self._wait_ready()

@@ -4,6 +4,8 @@ Everything that matters to the figures (middleware, database options, logging) i
 lms_identity.settings; this module adds only what the benchmark needs to exist.
 """
 
+import os
+
 from lms_identity.encryption import derive_key
 from lms_identity.settings import *  # noqa: F403
 from lms_identity.settings import ALLOWED_HOSTS, FIELD_ENCRYPTION_KEYS, INSTALLED_APPS, SECRET_KEY
@@ -17,3 +19,8 @@ FIELD_ENCRYPTION_KEYS = FIELD_ENCRYPTION_KEYS or [derive_key(SECRET_KEY)]
 # Every request of the benchmark comes from 127.0.0.1: the per-address SSO rate limits would cut it off.
 SSO_RATE_LIMIT = 0
 SSO_SIGNAL_RATE_LIMIT = 0
+# The evidence section prices the audit seal on a SCIM POST (bench/sections/evidence.py): with
+# BENCH_AUDIT_SEAL=none a commit asks nobody (events stay unsealed: the guarantee off, for the price only),
+# with inline the committing thread seals after its commit (the first design); unset, as deployed.
+_SEAL_HOOKS = {"none": "bench.audit_trail.ask_nobody", "inline": ""}
+AUDIT_SEAL_NOTIFY = _SEAL_HOOKS.get(os.environ.get("BENCH_AUDIT_SEAL", ""), AUDIT_SEAL_NOTIFY)  # noqa: F405

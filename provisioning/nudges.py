@@ -108,7 +108,8 @@ drain_outbox = TaskNudge(queue.DRAIN_OUTBOX, interval=0.1)
 # Each seal takes every committed unsealed event in one batch, and a seal's fixed cost (a task, its
 # transaction, the chain-head lock) is most of it for a small batch: at most one seal a second per web
 # process, so an event waits about a second for its place. Measured on the SCIM bench (POST, one
-# connection): p99 9.3-9.9 ms with 0.2 s, 8.1-8.5 ms with 1 s, 7.0-7.6 ms with no sealing (docs/EVIDENCE.md).
+# connection, one-off): p99 9.3-9.9 ms with 0.2 s, 8.1-8.5 ms with 1 s, 7.0-7.6 ms with no sealing
+# (docs/BENCHMARKS.md, session 6).
 # Beat publishes through the broker too: with it down, the nudging process seals what it committed itself,
 # so the chain does not wait for the broker to come back.
 seal_audit = TaskNudge(queue.SEAL_AUDIT, interval=1.0, when_broker_down=seal_pending)

@@ -9,6 +9,8 @@
    request kind and number of connections, short rounds of off, errors, all, then errors, all, off, ...
    so a busy moment of the shared machine hits the three alike; a figure adds its rounds up. A request
    that succeeds writes nothing under errors, so for POST and PATCH errors-vs-off is the run's noise.
+4. The seal's price on a SCIM POST: sealed on a worker as deployed, not sealed, sealed in the request,
+   one gunicorn and database each, interleaved the same way.
 """
 
 import os
@@ -154,7 +156,39 @@ def _verify_command(bench: Bench, name: str) -> tuple[str, float]:
     return f"exit 0, {done.stdout.strip().rstrip('.')}", seconds
 
 
-# -- 3. the SCIM request log
+# -- 3. the SCIM request log and 4. the seal's price: settings side by side
+
+
+def interleaved(
+    bench: Bench,
+    spec: dict[str, Any],
+    per_setting: dict[str, dict[str, Any]],
+    template: str | None,
+    *,
+    rounds: int,
+    label: str,
+) -> dict[str, dict[str, Any]]:
+    """Short rounds of the same load against one server per setting, each setting first in turn, added up
+    per setting (combine), so a busy moment of the shared machine hits them alike. `per_setting` holds
+    what differs (port, headers)."""
+    settings = list(per_setting)
+    results: dict[str, list[dict[str, Any]]] = {name: [] for name in settings}
+    for i in range(rounds):
+        for name in settings[i % len(settings) :] + settings[: i % len(settings)]:
+            one = {
+                "max_requests": 1_000_000,
+                "warmup": 5,
+                "keep_latencies": True,
+                **spec,
+                **per_setting[name],
+            }
+            if template is not None:
+                run = f"{name}{bench.run_id}{random.randint(0, 10**9)}"  # noqa: S311 - a unique key, not a secret
+                one["body_template"] = template.replace("__KEY__", f"{run}-__N__")
+            result = server.load(one)
+            ceiling_section.check(result, f"{label} {name}")
+            results[name].append(result)
+    return {name: combine(r) for name, r in results.items()}
 
 
 class RequestLog:
@@ -196,28 +230,22 @@ class RequestLog:
                 )
             for kind, method, paths, template, expect in self.kinds():
                 for connections in (1, ceiling_section.CONCURRENCY):
-                    rounds: dict[str, list[dict[str, Any]]] = {mode: [] for mode in MODES}
-                    for i in range(self.rounds):
-                        for mode in MODES[i % 3 :] + MODES[: i % 3]:  # each setting goes first in turn
-                            run = f"{mode}{self.bench.run_id}{self.rng.randint(0, 10**9)}"
-                            spec = {
-                                "port": servers[mode].port,
-                                "method": method,
-                                "paths": paths,
-                                "headers": self.headers,
-                                "connections": connections,
-                                "duration": self.duration,
-                                "max_requests": 1_000_000,
-                                "warmup": 5,
-                                "keep_latencies": True,
-                                "expect": [expect],
-                            }
-                            if template is not None:
-                                spec["body_template"] = template.replace("__KEY__", f"{run}-__N__")
-                            result = server.load(spec)
-                            ceiling_section.check(result, f"{kind} at {connections}, log {mode}")
-                            rounds[mode].append(result)
-                    figures[(kind, connections)] = {mode: combine(r) for mode, r in rounds.items()}
+                    spec = {
+                        "method": method,
+                        "paths": paths,
+                        "headers": self.headers,
+                        "connections": connections,
+                        "duration": self.duration,
+                        "expect": [expect],
+                    }
+                    figures[(kind, connections)] = interleaved(
+                        self.bench,
+                        spec,
+                        {mode: {"port": servers[mode].port} for mode in MODES},
+                        template,
+                        rounds=self.rounds,
+                        label=f"{kind} at {connections}, log",
+                    )
                     print(
                         f"  {kind}, {connections}: "
                         + ", ".join(f"{m} {brief(r)}" for m, r in figures[(kind, connections)].items()),
@@ -256,7 +284,76 @@ def measure_request_log(bench: Bench, section: Section) -> None:
     )
 
 
+SEAL_SETTINGS = ("worker", "none", "inline")  # BENCH_AUDIT_SEAL (bench/settings.py)
+
+
+def measure_seal_price(bench: Bench, section: Section) -> None:
+    """A SCIM POST with its audit event sealed as deployed (a worker beside the server, nudged at most
+    once a second), not sealed at all (the guarantee off, for the price only) and sealed in the committing
+    request (the first design): one server and database per setting, interleaved rounds."""
+    servers: dict[str, server.Gunicorn] = {}
+    per_setting: dict[str, dict[str, Any]] = {}
+    rounds, duration = 4, bench.seconds(3, 1)
+    try:
+        for setting in SEAL_SETTINGS:
+            name = bench.fresh_database(f"evidence_seal_{setting}")
+            idp, _ = upsert_connection("bench-seal", actor=Actor.system("bench"))
+            _, token = issue_scim_token(idp, actor=Actor.system("bench"))
+            servers[setting] = server.Gunicorn(
+                port=server.free_port(),
+                database_url=bench.url(name),
+                redis_url=bench.redis_url,
+                env={"BENCH_AUDIT_SEAL": setting},
+                name=f"gunicorn-seal-{setting}",
+                sealer=setting == "worker",
+            )
+            per_setting[setting] = {
+                "port": servers[setting].port,
+                "headers": {"Authorization": f"Bearer {token}", "Content-Type": CONTENT_TYPE},
+            }
+        for connections in (1, ceiling_section.CONCURRENCY):
+            spec = {
+                "method": "POST",
+                "paths": ["/scim/v2/Users"],
+                "connections": connections,
+                "duration": duration,
+                "expect": [201],
+            }
+            by_setting = interleaved(
+                bench,
+                spec,
+                per_setting,
+                ceiling_section.USER_BODY,
+                rounds=rounds,
+                label=f"POST at {connections}, seal",
+            )
+            print(f"  POST, {connections}: " + ", ".join(f"{s} {brief(r)}" for s, r in by_setting.items()))
+            bare = by_setting["none"]
+            section.add(
+                f"audit seal, POST /Users, {connections} connection{'s' if connections > 1 else ''}: "
+                "on a worker vs not sealed vs sealed in the request",
+                "; ".join(f"{s} {brief(by_setting[s])}" for s in SEAL_SETTINGS),
+                "priced as a ratio",
+                None,
+                ", ".join(
+                    f"{s} {by_setting[s]['rps'] / bare['rps']:.2f}× the rate, p99 "
+                    f"+{by_setting[s]['p99_ms'] - bare['p99_ms']:.1f} ms"
+                    for s in ("worker", "inline")
+                ),
+            )
+    finally:
+        for web in servers.values():
+            web.stop()
+    section.note(
+        f"Seal price: {rounds} interleaved rounds of {duration:g} s per setting, one gunicorn and fresh "
+        "database per setting; 'worker' has the sealing worker running beside it (one process, -Q audit), "
+        "'none' leaves every event unsealed (BENCH_AUDIT_SEAL=none, for the price only), 'inline' seals "
+        "in the request's thread after its commit."
+    )
+
+
 def run(bench: Bench, section: Section) -> None:
     measure_append(bench, section)
     measure_verify(bench, section)
     measure_request_log(bench, section)
+    measure_seal_price(bench, section)
